@@ -1,0 +1,605 @@
+"""The repository engine: refs, sessions and the commit procedure.
+
+One :class:`RepoEngine` exists per repository directory per process, shared by
+every Repo object and Store on that repository, so they share caches of
+immutable history and the live state of sessions.
+
+Layout of a repository directory::
+
+    metastore.duckdb      commits, refs, sessions, segments (see metastore.py)
+    metastore.duckdb.lock / .wait   the cross-process lease (see lease.py)
+    chunks/ab/abcd...     chunk bytes, named by their hash (see chunkstore.py)
+    sessions/<id>.journal uncommitted changes of a session (see journal.py)
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+import threading
+import time
+import weakref
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from arraylake_nb import keys as zkeys
+from arraylake_nb.chains import plan_merge
+from arraylake_nb.chunkstore import ChunkStore
+from arraylake_nb.config import Author
+from arraylake_nb.errors import (
+    ConflictError,
+    RefNotFoundError,
+    RepoNotFoundError,
+    SessionAbandonedError,
+    SessionError,
+    SessionExpiredError,
+    SessionNotFoundError,
+)
+from arraylake_nb.journal import Journal
+from arraylake_nb.metastore import CommitRow, EntryBatch, Merge, Metastore, SessionRow
+from arraylake_nb.session import SessionMeta, SessionState
+from arraylake_nb.snapshot import SegmentCache, Snapshot
+from arraylake_nb.values import (
+    DELETED,
+    Chain,
+    Change,
+    ChunkRef,
+    Doc,
+    flatten_chain,
+)
+
+METASTORE_FILE = "metastore.duckdb"
+MAX_SESSION_SECONDS = 7 * 24 * 3600
+_SEGMENTS_PER_COMMIT_BITS = 20
+
+
+def new_commit_id() -> str:
+    """A 24-hex-digit id: 4 bytes of time (so ids sort roughly by age), 8 random."""
+    return int(time.time()).to_bytes(4, "big").hex() + secrets.token_hex(8)
+
+
+def new_session_id() -> str:
+    return secrets.token_hex(16)
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedRef:
+    """A ref resolved to a commit: ``kind`` is "branch", "tag" or "commit"."""
+
+    kind: str
+    name: str | None
+    commit_id: str | None
+
+
+@dataclass(slots=True)
+class PreparedCommit:
+    entries: EntryBatch
+    merges: list[Merge]
+    root_chain: Chain
+    delta_segs: list[int]
+    delta_paths: list[str | None]
+    written: dict[int, dict[str, Change]]
+
+
+_ENGINES: dict[Path, RepoEngine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+class RepoEngine:
+    """Everything that touches one repository's files."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.metastore = Metastore(self.path / METASTORE_FILE)
+        self.chunks = ChunkStore(self.path / "chunks")
+        self.cache = SegmentCache(self.metastore)
+        self.sessions_dir = self.path / "sessions"
+        self._commits: dict[str, CommitRow] = {}
+        self._snapshots: OrderedDict[str | None, Snapshot] = OrderedDict()
+        self._states: weakref.WeakValueDictionary[str, SessionState] = weakref.WeakValueDictionary()
+        self._lock = threading.RLock()
+
+    # -- registry -------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path) -> RepoEngine:
+        """The shared engine for the repository at ``path`` (which must exist)."""
+        path = Path(path).resolve()
+        with _ENGINES_LOCK:
+            eng = _ENGINES.get(path)
+            if eng is not None and eng._pid == os.getpid():
+                return eng
+            if not (path / METASTORE_FILE).exists():
+                raise RepoNotFoundError(f"No repository at {path}.")
+            eng = cls(path)
+            eng._pid = os.getpid()
+            _ENGINES[path] = eng
+            return eng
+
+    @classmethod
+    def create(cls, path: Path, name: str) -> RepoEngine:
+        path = Path(path).resolve()
+        (path / "chunks").mkdir(parents=True, exist_ok=True)
+        (path / "sessions").mkdir(exist_ok=True)
+        ms = Metastore(path / METASTORE_FILE)
+        try:
+            ms.initialize(name, time.time())
+        finally:
+            ms.close()
+        return cls.open(path)
+
+    @classmethod
+    def forget(cls, path: Path) -> None:
+        """Drop and close the shared engine of ``path`` (before deleting it)."""
+        path = Path(path).resolve()
+        with _ENGINES_LOCK:
+            eng = _ENGINES.pop(path, None)
+        if eng is not None:
+            eng.metastore.close()
+
+    _pid = -1
+
+    # -- history --------------------------------------------------------
+    def commit_row(self, commit_id: str) -> CommitRow | None:
+        row = self._commits.get(commit_id)
+        if row is None:
+            row = self.metastore.get_commit(commit_id)
+            if row is not None:
+                self._commits[commit_id] = row
+        return row
+
+    def snapshot(self, commit_id: str | None) -> Snapshot:
+        with self._lock:
+            snap = self._snapshots.get(commit_id)
+            if snap is not None:
+                self._snapshots.move_to_end(commit_id)
+                return snap
+        row = self.commit_row(commit_id) if commit_id else None
+        if commit_id and row is None:
+            raise RefNotFoundError(f"Commit {commit_id!r} does not exist in this repository.")
+        snap = Snapshot(row, self.cache)
+        with self._lock:
+            self._snapshots[commit_id] = snap
+            while len(self._snapshots) > 16:
+                self._snapshots.popitem(last=False)
+        return snap
+
+    def ancestry(self, commit_id: str | None, limit: int | None = None) -> list[CommitRow]:
+        """``commit_id`` and its ancestors, newest first."""
+        if commit_id is None:
+            return []
+        out: list[CommitRow] = []
+        cid: str | None = commit_id
+        while cid is not None and (limit is None or len(out) < limit):
+            row = self._commits.get(cid)
+            if row is None:
+                # Fetch the rest of the chain in one query and cache it.
+                rows = self.metastore.ancestors(cid, None if limit is None else limit - len(out))
+                for r in rows:
+                    self._commits[r.id] = r
+                if not rows:
+                    break
+                out += rows
+                cid = rows[-1].parent_id
+                continue
+            out.append(row)
+            cid = row.parent_id
+        return out
+
+    def resolve(self, ref: str) -> ResolvedRef:
+        """Resolve a branch, then a tag, then a commit id (or unique id prefix)."""
+        if not isinstance(ref, str) or not ref:
+            raise RefNotFoundError(f"Ref {ref!r} was not found in branches, tags, or commits.")
+        for kind in ("branch", "tag"):
+            row = self.metastore.get_ref(kind, ref)
+            if row is not None:
+                return ResolvedRef(kind, ref, row.commit_id)
+        if self.commit_row(ref) is not None:
+            return ResolvedRef("commit", None, ref)
+        if len(ref) >= 4 and all(c in "0123456789abcdef" for c in ref):
+            matches = self.metastore.commits_with_prefix(ref)
+            if len(matches) == 1:
+                return ResolvedRef("commit", None, matches[0])
+            if len(matches) > 1:
+                raise RefNotFoundError(
+                    f"Ref {ref!r} is ambiguous: it is the start of commits {', '.join(matches)}. "
+                    "Give more characters of the commit id."
+                )
+        branches = ", ".join(r.name for r in self.metastore.list_refs("branch")) or "none"
+        raise RefNotFoundError(
+            f"Ref {ref!r} was not found in branches, tags, or commits. Branches: {branches}. "
+            "See repo.branches, repo.tags and repo.commit_log for what exists."
+        )
+
+    def branch_tip(self, branch: str) -> str | None:
+        row = self.metastore.get_ref("branch", branch)
+        if row is None:
+            raise RefNotFoundError(
+                f"Branch {branch!r} does not exist (it may have been deleted). "
+                "Create it with repo.new_branch() or check out another branch."
+            )
+        return row.commit_id
+
+    # -- sessions -------------------------------------------------------
+    def journal_for(self, session_id: str) -> Journal:
+        return Journal(self.sessions_dir / f"{session_id}.journal")
+
+    def new_session(
+        self,
+        *,
+        branch: str | None,
+        base_commit: str | None,
+        for_writing: bool,
+        expires_in_seconds: float,
+        author: Author,
+        message: str | None = None,
+        persist: bool = False,
+    ) -> SessionState:
+        if expires_in_seconds <= 0 or expires_in_seconds > MAX_SESSION_SECONDS:
+            raise SessionError(
+                f"expires_in must be positive and at most 7 days, got {expires_in_seconds / 86400:.2f} days."
+            )
+        now = time.time()
+        meta = SessionMeta(
+            id=new_session_id(),
+            branch=branch,
+            base_commit=base_commit,
+            author_name=author.name,
+            author_email=author.email,
+            message=message,
+            start_time=now,
+            expiration=now + expires_in_seconds,
+            for_writing=for_writing and branch is not None,
+        )
+        writable = meta.for_writing
+        state = SessionState(meta, self.snapshot(base_commit), self.journal_for(meta.id) if writable else None)
+        state.on_first_write = self._persist_session
+        self._states[meta.id] = state
+        if persist and writable:
+            self._persist_session(state)
+        return state
+
+    def _persist_session(self, state: SessionState) -> None:
+        m = state.meta
+        self.metastore.insert_session(
+            SessionRow(m.id, m.branch, m.base_commit, m.author_name, m.author_email, m.message,
+                       m.start_time, m.expiration, m.status, m.for_writing)
+        )
+        state.persisted = True
+
+    def join_session(self, session_id: str) -> SessionState:
+        """The live state of a persisted session, replayed from its journal."""
+        existing = self._states.get(session_id)
+        if existing is not None and not existing.abandoned:
+            existing.sync()
+            return existing
+        row = self.metastore.get_session(session_id)
+        if row is None:
+            raise SessionNotFoundError(
+                f"Session {session_id!r} does not exist in this repository (sessions appear once "
+                "they hold a change). See repo.list_active_sessions()."
+            )
+        committed = self._commit_of_session(session_id)
+        if committed is not None:
+            raise SessionError(f"Session {session_id} was already committed as {committed}; check out a branch instead.")
+        if row.status == "abandoned":
+            raise SessionAbandonedError(f"Session {session_id} was abandoned; start a new one with repo.checkout().")
+        meta = SessionMeta(row.id, row.branch, row.base_commit, row.author_name, row.author_email,
+                           row.message, row.start_time, row.expiration, bool(row.for_writing), row.status)
+        journal = self.journal_for(session_id)
+        journal.truncate_torn_tail()
+        state = SessionState(meta, self.snapshot(row.base_commit), journal)
+        state.persisted = True
+        state.on_first_write = self._persist_session
+        state.sync()
+        if state.abandoned:
+            raise SessionAbandonedError(f"Session {session_id} was abandoned; start a new one with repo.checkout().")
+        if time.time() > state.meta.expiration:
+            raise SessionExpiredError(
+                f"Session {session_id} has expired; its changes can no longer be committed. Start a new session with repo.checkout()."
+            )
+        self._states[session_id] = state
+        return state
+
+    def _commit_of_session(self, session_id: str) -> str | None:
+        with self.metastore.connection() as con:
+            row = con.execute("SELECT id FROM commits WHERE session_id = ? LIMIT 1", [session_id]).fetchone()
+        return row[0] if row else None
+
+    def list_active_sessions(self) -> list[SessionRow]:
+        now = time.time()
+        rows = self.metastore.list_sessions("active")
+        active = []
+        for r in rows:
+            live = self._states.get(r.id)
+            if live is not None:
+                live.sync()
+                if live.abandoned:
+                    continue
+                r.expiration = live.meta.expiration
+            if r.expiration > now:
+                active.append(r)
+        return active
+
+    def abandon(self, state: SessionState) -> None:
+        state.abandon()
+        if state.persisted:
+            self.metastore.update_session(state.meta.id, status="abandoned")
+
+    def update_expiration(self, state: SessionState, expires_in_seconds: float) -> None:
+        if expires_in_seconds <= 0 or expires_in_seconds > MAX_SESSION_SECONDS:
+            raise SessionError(
+                f"expires_in must be positive and at most 7 days, got {expires_in_seconds / 86400:.2f} days."
+            )
+        ts = state.meta.start_time + expires_in_seconds
+        state.set_expiration(ts)
+        if state.persisted:
+            self.metastore.update_session(state.meta.id, expiration=ts)
+
+    # -- committing -----------------------------------------------------
+    def commit(
+        self,
+        state: SessionState,
+        message: str,
+        *,
+        auto_ff: bool,
+        author: Author,
+        metadata: str | None = None,
+    ) -> CommitRow | None:
+        """Commit a session's changes onto its branch; None if there were none.
+
+        The branch moves by compare-and-swap on its tip inside one DuckDB
+        transaction. If the tip moved since the session started, the session
+        is rebased onto it when no path changed on both sides (``auto_ff``),
+        otherwise :class:`ConflictError` is raised and the session is intact.
+        """
+        with state._lock:
+            state.sync()
+            state.check_writable()
+            branch = state.meta.branch
+            assert branch is not None
+            with self.metastore.transaction() as con:
+                tip = self._tip_in(con, branch)
+                if tip != state.meta.base_commit:
+                    if not auto_ff:
+                        raise ConflictError(
+                            f"Branch {branch!r} moved to commit {tip} since this session started from "
+                            f"{state.meta.base_commit}. Call repo.fast_forward() and commit again, or "
+                            "commit with auto_ff=True.",
+                            tip=tip,
+                        )
+                    self._rebase_locked(state, tip)
+                seq = con.execute("SELECT coalesce(max(seq), 0) FROM commits").fetchone()[0] + 1
+                prepared = self._prepare(state, seq)
+                if prepared is None:
+                    return None
+                parent = self.commit_row(tip) if tip else None
+                row = CommitRow(
+                    id=new_commit_id(),
+                    seq=seq,
+                    depth=(parent.depth + 1) if parent else 0,
+                    parent_id=tip,
+                    session_id=state.meta.id,
+                    message=message,
+                    author_name=author.name,
+                    author_email=author.email,
+                    created_at=time.time(),
+                    root_chain=flatten_chain(prepared.root_chain) or [],
+                    delta_segs=prepared.delta_segs,
+                    delta_paths=prepared.delta_paths,
+                    metadata=metadata,
+                )
+                self.metastore.write_commit(con, prepared.entries, prepared.merges, row, branch, tip)
+            for seg, entries in prepared.written.items():
+                self.cache.put(seg, entries)
+            self._commits[row.id] = row
+            if state.journal is not None:
+                state.journal.remove()
+            state.meta.status = "committed"
+            return row
+
+    def _tip_in(self, con, branch: str) -> str | None:  # noqa: ANN001
+        row = con.execute(
+            "SELECT commit_id FROM refs WHERE kind = 'branch' AND name = ?", [branch]
+        ).fetchone()
+        if row is None:
+            raise RefNotFoundError(
+                f"Branch {branch!r} no longer exists, so this session cannot commit to it. "
+                f"Recreate it with repo.new_branch({branch!r}) from a checkout, or check out another branch."
+            )
+        return row[0]
+
+    def fast_forward(self, state: SessionState) -> str | None:
+        """Rebase ``state`` onto its branch tip; return the new base commit."""
+        with state._lock:
+            state.sync()
+            if state.meta.branch is None:
+                raise ConflictError("This checkout is not on a branch, so there is nothing to fast-forward to.")
+            tip = self.branch_tip(state.meta.branch)
+            if tip != state.meta.base_commit:
+                self._rebase_locked(state, tip)
+                if state.persisted:
+                    self.metastore.update_session(state.meta.id, base_commit=tip or "")
+            return tip
+
+    def _rebase_locked(self, state: SessionState, tip: str | None) -> None:
+        base = state.meta.base_commit
+        upstream = self._commits_between(base, tip, state.meta.branch or "")
+        conflicts = self._conflicts(state, upstream)
+        if conflicts:
+            shown = ", ".join(sorted(conflicts)[:10]) + (" ..." if len(conflicts) > 10 else "")
+            raise ConflictError(
+                f"Cannot fast-forward: {len(conflicts)} path(s) changed both in this session and on "
+                f"branch {state.meta.branch!r} (now at {tip}): {shown}. Your session is intact: "
+                "inspect with repo.status(), then abandon or redo the conflicting changes on top of the "
+                "new tip (repo.checkout(branch)), or commit them to a new branch.",
+                paths=conflicts,
+                tip=tip,
+            )
+        state.base = self.snapshot(tip)
+        state.meta.base_commit = tip
+
+    def _commits_between(self, base: str | None, tip: str | None, branch: str) -> list[CommitRow]:
+        if tip is None:
+            raise ConflictError(f"Branch {branch!r} was reset to an empty state; start a new session.", tip=tip)
+        tip_row = self.commit_row(tip)
+        base_depth = self.commit_row(base).depth if base else -1
+        assert tip_row is not None
+        rows = self.ancestry(tip, max(tip_row.depth - base_depth, 0) + 1)
+        between = [r for r in rows if r.depth > base_depth]
+        last = between[-1].parent_id if between else tip
+        if last != base:
+            raise ConflictError(
+                f"Branch {branch!r} was moved to commit {tip}, which does not descend from this session's "
+                f"base {base}. Your session is intact; commit it to a new branch, or start over from the branch.",
+                tip=tip,
+            )
+        return between
+
+    def changed_by(self, commit: CommitRow) -> tuple[set[str], set[str]]:
+        """Keys a commit wrote or deleted, and directories of nodes it deleted."""
+        keys: set[str] = set()
+        deleted_dirs: set[str] = set()
+        for seg, path in zip(commit.delta_segs, commit.delta_paths, strict=True):
+            entries = self.cache.segment(int(seg))
+            if path is None:
+                for k, v in entries.items():
+                    keys.add(k)
+                    if v is DELETED and zkeys.is_metadata_key(k):
+                        deleted_dirs.add(zkeys.dir_prefix(zkeys.node_path(k)))
+            else:
+                prefix = f"{path}/" if path else ""
+                keys.update(prefix + rel for rel in entries)
+        return keys, deleted_dirs
+
+    def _conflicts(self, state: SessionState, upstream: list[CommitRow]) -> set[str]:
+        up_keys: set[str] = set()
+        up_dirs: set[str] = set()
+        for c in upstream:
+            k, d = self.changed_by(c)
+            up_keys |= k
+            up_dirs |= d
+        ov = state.overlay
+        mine = set(ov.changes)
+        my_dirs = set(ov.deleted_prefixes) | {
+            zkeys.dir_prefix(zkeys.node_path(k))
+            for k, v in ov.changes.items()
+            if v is DELETED and zkeys.is_metadata_key(k)
+        }
+        conflicts = mine & up_keys
+        if my_dirs:
+            conflicts |= {k for k in up_keys if any(k.startswith(d) for d in my_dirs)}
+        if up_dirs:
+            conflicts |= {k for k in mine if any(k.startswith(d) for d in up_dirs)}
+        return conflicts
+
+    def _prepare(self, state: SessionState, seq: int) -> PreparedCommit | None:
+        """Turn a session's overlay into new segments against its (current) base."""
+        view = state
+        base = state.base
+        ov = state.overlay
+        ids = itertools.count(seq << _SEGMENTS_PER_COMMIT_BITS)
+        path_delta: dict[str, Change] = {}
+        chunk_delta: dict[str, dict[str, Change]] = defaultdict(dict)
+        for key, v in ov.changes.items():
+            if zkeys.is_metadata_key(key):
+                if v is DELETED and key not in base.paths:
+                    continue
+                path_delta[key] = v
+                continue
+            owner = view.owner(key)
+            if owner is not None:
+                rel = key[len(owner) + 1 :] if owner else key
+                if v is DELETED and view.manifest(owner).get(rel) is None:
+                    if key in base.paths:
+                        path_delta[key] = DELETED
+                    continue
+                chunk_delta[owner][rel] = v
+                if key in base.paths:
+                    path_delta[key] = DELETED
+            elif not (v is DELETED and key not in base.paths):
+                path_delta[key] = v
+        final_arrays = view.arrays()
+        for p in ov.deleted_prefixes:
+            for key in base.paths:
+                if key.startswith(p) and key not in ov.changes:
+                    path_delta[key] = DELETED
+            for a, chain in final_arrays.items():
+                adir = f"{a}/" if a else ""
+                if p.startswith(adir) and p != adir:
+                    for rel in view.base.manifest(chain).keys():
+                        if (adir + rel).startswith(p) and (adir + rel) not in ov.changes:
+                            chunk_delta[a][rel] = DELETED
+        if not path_delta and not chunk_delta:
+            return None
+
+        entries = EntryBatch()
+        merges: list[Merge] = []
+        written: dict[int, dict[str, Change]] = {}
+        delta_segs: list[int] = []
+        delta_paths: list[str | None] = []
+
+        def push(chain: Chain, seg: int, n: int) -> Chain:
+            chain = ((seg, n),) + chain
+            while k := plan_merge(chain):
+                target = next(ids)
+                merges.append(Merge(target, [s for s, _ in chain[:k]], drop_tombstones=k == len(chain)))
+                chain = ((target, sum(n for _, n in chain[:k])),) + chain[k:]
+            return chain
+
+        for a, delta in chunk_delta.items():
+            seg = next(ids)
+            for rel, v in delta.items():
+                _add_entry(entries, seg, rel, v)
+            written[seg] = dict(delta)
+            delta_segs.append(seg)
+            delta_paths.append(a)
+            chain = push(final_arrays.get(a, ()), seg, len(delta))
+            doc_key = view.array_doc_key(a)
+            assert doc_key is not None
+            doc = view.doc_at(doc_key)
+            assert isinstance(doc, Doc)
+            path_delta[doc_key] = Doc(doc.data, True, chain)
+        for key, v in list(path_delta.items()):
+            if isinstance(v, Doc) and v.is_array and v.manifest is None:
+                path_delta[key] = Doc(v.data, True, base.arrays.get(zkeys.node_path(key), ()))
+        seg = next(ids)
+        for key, v in path_delta.items():
+            _add_entry(entries, seg, key, v)
+        written[seg] = dict(path_delta)
+        delta_segs.append(seg)
+        delta_paths.append(None)
+        root_chain = push(base.root_chain, seg, len(path_delta))
+        return PreparedCommit(entries, merges, root_chain, delta_segs, delta_paths, written)
+
+    # -- integrity --------------------------------------------------------
+    def reachable(self) -> tuple[set[int], dict[bytes, str]]:
+        """Segments and chunk digests reachable from any commit or live session."""
+        segs: set[int] = set()
+        digests: dict[bytes, str] = {}
+        for _cid, root_chain, delta_segs in self.metastore.all_commit_chains():
+            flat = list(root_chain or [])
+            chain = tuple((int(flat[i]), int(flat[i + 1])) for i in range(0, len(flat), 2))
+            segs.update(s for s, _ in chain)
+            segs.update(int(s) for s in delta_segs or [])
+            for key, v in self.cache.resolve(chain).items():
+                if isinstance(v, ChunkRef):
+                    digests.setdefault(v.digest, key)
+                elif isinstance(v, Doc) and v.is_array and v.manifest:
+                    segs.update(s for s, _ in v.manifest)
+                    adir = zkeys.node_path(key)
+                    for rel, ref in self.cache.resolve(v.manifest).items():
+                        if isinstance(ref, ChunkRef):
+                            digests.setdefault(ref.digest, zkeys.join(adir, rel))
+        return segs, digests
+
+
+def _add_entry(entries: EntryBatch, seg: int, key: str, v: Change) -> None:
+    if v is DELETED:
+        entries.add(seg, key, None, None, None, None, None, True)
+    elif isinstance(v, ChunkRef):
+        entries.add(seg, key, v.digest, v.size, None, None, None, False)
+    else:
+        assert isinstance(v, Doc)
+        entries.add(seg, key, None, v.size, v.data, v.is_array, flatten_chain(v.manifest) if v.is_array else None, False)

@@ -1,0 +1,112 @@
+"""The exception hierarchy of arraylake_nb.
+
+Every error the library raises on purpose derives from :class:`ArraylakeNbError`,
+and every message says what to do next. Where a built-in exception type is part
+of the contract that zarr or Python expects (``ValueError`` for writes to a
+read-only store, ``KeyError`` for a missing repository), the error derives from
+that type as well, so both ``except ArraylakeNbError`` and the built-in work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class ArraylakeNbError(Exception):
+    """Base class of every error raised by arraylake_nb."""
+
+
+class InvalidNameError(ArraylakeNbError, ValueError):
+    """A repository, branch, tag or path name is not acceptable."""
+
+
+class RepoNotFoundError(ArraylakeNbError, KeyError):
+    """No repository with that name exists under the client's root."""
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class RepoExistsError(ArraylakeNbError, FileExistsError):
+    """A repository with that name already exists."""
+
+
+class RefNotFoundError(ArraylakeNbError, KeyError):
+    """A branch, tag or commit id could not be resolved."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class RefExistsError(ArraylakeNbError, ValueError):
+    """A branch or tag with that name already exists."""
+
+
+class ReadOnlyError(ArraylakeNbError, ValueError):
+    """A write was attempted through a read-only checkout or store.
+
+    The message always starts with zarr's own wording ("store was opened in
+    read-only mode and does not support writing") so zarr-level code that
+    matches on it keeps working.
+    """
+
+
+class SessionError(ArraylakeNbError):
+    """Base class for problems with a write session."""
+
+
+class SessionNotFoundError(SessionError, KeyError):
+    """No session with that id exists in this repository."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class SessionExpiredError(SessionError):
+    """The session expired; its changes can no longer be written or committed."""
+
+
+class SessionAbandonedError(SessionError):
+    """The session was abandoned; its changes were discarded."""
+
+
+class ConflictError(ArraylakeNbError):
+    """A commit could not land because the branch moved in an incompatible way.
+
+    Attributes
+    ----------
+    paths
+        The zarr keys or node paths changed both in this session and upstream
+        (empty when the conflict is not about paths, e.g. ``auto_ff=False``).
+    tip
+        The commit id the branch points to now.
+    """
+
+    def __init__(self, message: str, *, paths: Iterable[str] = (), tip: str | None = None):
+        super().__init__(message)
+        self.paths = sorted(set(paths))
+        self.tip = tip
+
+
+class NotOnBranchError(ReadOnlyError):
+    """The session is not on a branch tip, so it cannot commit or write."""
+
+
+class CorruptChunkError(ArraylakeNbError):
+    """A chunk file is missing or its bytes do not match their checksum."""
+
+
+class MetastoreBusyError(ArraylakeNbError, TimeoutError):
+    """Another process held the repository's metastore for too long."""
+
+
+class InvalidQueryError(ArraylakeNbError, ValueError):
+    """A JMESPath expression could not be parsed or evaluated."""
+
+
+class NothingToCommitWarning(UserWarning):
+    """Emitted by ``commit`` when the session has no changes."""
+
+
+class UncommittedChangesWarning(UserWarning):
+    """Emitted when a checkout leaves uncommitted changes behind in a session."""

@@ -1,0 +1,216 @@
+"""Sharing one DuckDB file between processes: a brief, polite lease.
+
+DuckDB lets one process hold a database file at a time; a second cannot even
+open it read-only. Reopening for every query would cost 15-50 ms, so a process
+keeps the file open while it works and gives it up when it has been idle for
+``idle_seconds`` or, between two operations, as soon as another process is
+waiting. Waiting processes announce themselves with a shared lock on a second
+file, which the holder can test without blocking.
+
+While a process holds the lease continuously, nobody else can change the
+database, so anything it read under the same ``epoch`` is still current; the
+epoch changes each time the lease is acquired anew.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from arraylake_nb.errors import MetastoreBusyError
+
+_LIVE: weakref.WeakSet[Lease] = weakref.WeakSet()
+
+
+class Lease:
+    """Exclusive, revocable ownership of a DuckDB file across processes."""
+
+    def __init__(self, db_path: Path, *, idle_seconds: float = 0.2, timeout: float = 120.0) -> None:
+        self.db_path = Path(db_path)
+        self.idle_seconds = idle_seconds
+        self.timeout = timeout
+        self._mutex = threading.RLock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._lock_fd: int | None = None
+        self._wait_fd: int | None = None
+        self._depth = 0
+        self._last_used = 0.0
+        self.epoch = 0
+        self._reaper: threading.Thread | None = None
+        self._wake = threading.Event()
+        _LIVE.add(self)
+
+    # -- file locks -----------------------------------------------------
+    def _open_fds(self) -> None:
+        if self._lock_fd is None:
+            self._lock_fd = os.open(str(self.db_path) + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+            self._wait_fd = os.open(str(self.db_path) + ".wait", os.O_RDWR | os.O_CREAT, 0o644)
+
+    def _acquire_file(self) -> None:
+        self._open_fds()
+        assert self._lock_fd is not None and self._wait_fd is not None
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        fcntl.flock(self._wait_fd, fcntl.LOCK_SH)
+        try:
+            deadline = time.monotonic() + self.timeout
+            delay = 0.0005
+            while True:
+                try:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise MetastoreBusyError(
+                            f"Another process has held the metastore {self.db_path} for more than "
+                            f"{self.timeout:.0f} s. Wait for its work to finish, or stop that process; "
+                            "a crashed process releases it automatically."
+                        ) from None
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.01)
+        finally:
+            fcntl.flock(self._wait_fd, fcntl.LOCK_UN)
+
+    def _others_waiting(self) -> bool:
+        if self._wait_fd is None:
+            return False
+        try:
+            fcntl.flock(self._wait_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(self._wait_fd, fcntl.LOCK_UN)
+        return False
+
+    # -- connection -----------------------------------------------------
+    @contextmanager
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The open connection, held exclusively by this thread for the block."""
+        with self._mutex:
+            if self._con is None:
+                self._acquire_file()
+                try:
+                    self._con = duckdb.connect(str(self.db_path))
+                except BaseException:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)  # type: ignore[arg-type]
+                    raise
+                self.epoch += 1
+                self._start_reaper()
+            self._depth += 1
+            try:
+                yield self._con
+            finally:
+                self._depth -= 1
+                self._last_used = time.monotonic()
+                if self._depth == 0 and self._others_waiting():
+                    self._release_locked()
+
+    def _release_locked(self) -> None:
+        if self._con is not None:
+            try:
+                self._con.close()
+            finally:
+                self._con = None
+                if self._lock_fd is not None:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def release(self) -> None:
+        """Close the database and let other processes have it."""
+        with self._mutex:
+            if self._depth == 0:
+                self._release_locked()
+
+    @property
+    def held(self) -> bool:
+        return self._con is not None
+
+    def _start_reaper(self) -> None:
+        if self._reaper is None:
+            self._reaper = threading.Thread(
+                target=_reap, args=(weakref.ref(self),), name="arraylake-nb-lease", daemon=True
+            )
+            self._reaper.start()
+
+    def close(self) -> None:
+        """Release the database and the lock files for good."""
+        self.release()
+        self._wake.set()
+        with self._mutex:
+            for fd in (self._lock_fd, self._wait_fd):
+                if fd is not None:
+                    os.close(fd)
+            self._lock_fd = self._wait_fd = None
+
+    # -- fork safety ----------------------------------------------------
+    def _before_fork(self) -> None:
+        self._mutex.acquire()
+        self._release_locked()
+
+    def _after_fork_parent(self) -> None:
+        self._mutex.release()
+
+    def _after_fork_child(self) -> None:
+        # The child shares no file lock with the parent (flock is per open file
+        # description, and the descriptors are shared): start from nothing.
+        self._con = None
+        self._lock_fd = self._wait_fd = None
+        self._reaper = None
+        self._depth = 0
+        self._wake = threading.Event()
+        self._mutex = threading.RLock()
+
+
+def _reap(ref: weakref.ref[Lease]) -> None:
+    """Release the lease when idle, or promptly when another process waits."""
+    while True:
+        lease = ref()
+        if lease is None:
+            return
+        wake, idle = lease._wake, lease.idle_seconds
+        del lease
+        if wake.wait(min(idle / 4, 0.02)):
+            return
+        lease = ref()
+        if lease is None:
+            return
+        with lease._mutex:
+            if lease._con is None:
+                lease._reaper = None
+                return
+            if lease._depth == 0 and (
+                time.monotonic() - lease._last_used > lease.idle_seconds or lease._others_waiting()
+            ):
+                lease._release_locked()
+                lease._reaper = None
+                return
+        del lease
+
+
+def _before_fork() -> None:
+    for lease in list(_LIVE):
+        lease._before_fork()
+
+
+def _after_fork_parent() -> None:
+    for lease in list(_LIVE):
+        lease._after_fork_parent()
+
+
+def _after_fork_child() -> None:
+    for lease in list(_LIVE):
+        lease._after_fork_child()
+
+
+os.register_at_fork(
+    before=_before_fork, after_in_parent=_after_fork_parent, after_in_child=_after_fork_child
+)

@@ -1,0 +1,243 @@
+"""Plain data models returned by the API and rendered by every front end.
+
+Each model renders through Rich (``__rich_console__``), as HTML in notebooks
+(``_repr_html_``) and as plain text (``__str__``); the renderers live in
+:mod:`arraylake_nb.display` so the three front ends share one model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, overload
+
+if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions, RenderResult
+
+
+def _utc(ts: float | None) -> dt.datetime | None:
+    return None if ts is None else dt.datetime.fromtimestamp(ts, tz=dt.timezone.utc)
+
+
+class _Rendered:
+    """Mixin: Rich, HTML and text renderings from :mod:`arraylake_nb.display`."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from arraylake_nb import display
+
+        yield display.rich_renderable(self)
+
+    def _repr_html_(self) -> str:
+        from arraylake_nb import display
+
+        return display.html(self)
+
+    def __str__(self) -> str:
+        from arraylake_nb import display
+
+        return display.text(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Commit(_Rendered):
+    """One commit: its id, parent, message, author and time (UTC)."""
+
+    id: str
+    parent_commit: str | None
+    message: str
+    author_name: str | None
+    author_email: str | None
+    commit_time: dt.datetime
+    metadata: dict[str, Any] = field(default_factory=dict)
+    labels: tuple[str, ...] = ()
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:8]
+
+    @property
+    def author_entry(self) -> str:
+        return f"{self.author_name or 'unknown'} <{self.author_email or ''}>"
+
+    def __repr__(self) -> str:
+        return f"<Commit {self.short_id} {self.message!r}>"
+
+
+class CommitLog(_Rendered):
+    """The commits reachable from a checkout, newest first.
+
+    Iterating, ``len()`` and slicing (``log[:20]``) fetch only what they need,
+    so the first page of a long history renders fast.
+    """
+
+    def __init__(self, head: str | None, length: int, fetch: Callable[[int | None], Sequence[Commit]]):
+        self.head = head
+        self._length = length
+        self._fetch = fetch
+        self._loaded: list[Commit] = []
+        self._complete = head is None
+
+    def _ensure(self, n: int | None) -> None:
+        if self._complete or (n is not None and len(self._loaded) >= n):
+            return
+        self._loaded = list(self._fetch(n))
+        if n is None or len(self._loaded) < n:
+            self._complete = True
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[Commit]:
+        self._ensure(None)
+        return iter(self._loaded)
+
+    @overload
+    def __getitem__(self, i: int) -> Commit: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Commit]: ...
+    def __getitem__(self, i: int | slice) -> Commit | list[Commit]:
+        if isinstance(i, slice):
+            stop = i.stop
+            if stop is None or stop < 0 or (i.start is not None and i.start < 0):
+                self._ensure(None)
+            else:
+                self._ensure(stop)
+            return self._loaded[i]
+        if i < 0:
+            self._ensure(None)
+        else:
+            self._ensure(i + 1)
+        return self._loaded[i]
+
+    def head_page(self, n: int) -> list[Commit]:
+        """The newest ``n`` commits."""
+        return self[:n]
+
+    def __repr__(self) -> str:
+        return f"<CommitLog of {self._length} commit(s) from {self.head}>"
+
+
+@dataclass(frozen=True, slots=True)
+class Branch(_Rendered):
+    """A branch and the commit it points to (None on an empty branch)."""
+
+    name: str
+    commit_id: str | None
+
+    def __repr__(self) -> str:
+        return f"<Branch {self.name} -> {self.commit_id}>"
+
+
+@dataclass(frozen=True, slots=True)
+class Tag(_Rendered):
+    """A tag: an immutable name for a commit."""
+
+    name: str
+    commit_id: str | None
+    message: str | None = None
+    created_at: dt.datetime | None = None
+    author_name: str | None = None
+    author_email: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.name} -> {self.commit_id}>"
+
+
+class RefList(list, _Rendered):  # type: ignore[type-arg]
+    """A list of branches or tags that renders as a table."""
+
+    kind = "refs"
+
+    def __init__(self, items: Sequence[Branch | Tag], kind: str) -> None:
+        super().__init__(items)
+        self.kind = kind
+
+    @property
+    def names(self) -> list[str]:
+        return [r.name for r in self]
+
+    def __contains__(self, item: object) -> bool:
+        if isinstance(item, str):
+            return item in self.names
+        return super().__contains__(item)
+
+    def __repr__(self) -> str:
+        return f"{self.kind.capitalize()}({', '.join(self.names)})"
+
+    __str__ = _Rendered.__str__
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo(_Rendered):
+    """A write session: where it started, who owns it, when it expires."""
+
+    id: str
+    start_time: dt.datetime
+    expiration: dt.datetime
+    branch: str | None
+    base_commit: str | None
+    author_name: str | None
+    author_email: str | None
+    message: str | None
+    for_writing: bool
+
+    def __repr__(self) -> str:
+        return f"<Session {self.id} on {self.branch or 'no branch'} from {self.base_commit}>"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStatus(_Rendered):
+    """What a session has changed: (zarr key, deleted?) per path, newest state.
+
+    ``total`` counts all modified paths; ``modified_paths`` holds at most the
+    ``limit`` asked for.
+    """
+
+    repo_name: str
+    session: SessionInfo
+    modified_paths: list[tuple[str, bool]]
+    total: int
+
+    @property
+    def truncated(self) -> int:
+        return self.total - len(self.modified_paths)
+
+    def __repr__(self) -> str:
+        return f"<SessionStatus {self.repo_name} session={self.session.id[:8]} modified={self.total}>"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionList(_Rendered):
+    """Active sessions of a repository."""
+
+    repo_name: str
+    sessions: list[SessionInfo]
+
+    def __iter__(self) -> Iterator[SessionInfo]:
+        return iter(self.sessions)
+
+    def __len__(self) -> int:
+        return len(self.sessions)
+
+    def __getitem__(self, i: int) -> SessionInfo:
+        return self.sessions[i]
+
+
+@dataclass(frozen=True, slots=True)
+class FsckReport(_Rendered):
+    """Result of an integrity check: missing and corrupt chunks by key, unreachable files."""
+
+    checked_chunks: int
+    missing: dict[str, str]
+    corrupt: dict[str, str]
+    unreachable_chunks: int
+    stale_journals: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.corrupt
+
+    def __repr__(self) -> str:
+        state = "OK" if self.ok else f"{len(self.missing)} missing, {len(self.corrupt)} corrupt"
+        return f"<FsckReport {self.checked_chunks} chunks checked: {state}>"

@@ -1,0 +1,362 @@
+"""A session's view of the repository: its base snapshot plus its own changes.
+
+The changes (the *overlay*) are rebuilt from the session's journal, which is
+the single source of truth: a write appends a record and then applies every
+record not yet applied, in file order, so several processes writing one
+session see the same state. Reads check the journal's size first (one
+``fstat``) and catch up when another process has appended.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from arraylake_nb import keys as zkeys
+from arraylake_nb.errors import (
+    NotOnBranchError,
+    ReadOnlyError,
+    SessionAbandonedError,
+    SessionExpiredError,
+)
+from arraylake_nb.journal import (
+    Abandon,
+    Delete,
+    DeletePrefix,
+    Journal,
+    Record,
+    SetExpiration,
+    SetValue,
+)
+from arraylake_nb.snapshot import Manifest, Snapshot
+from arraylake_nb.values import DELETED, EMPTY_CHAIN, Chain, Change, ChunkRef, Doc, Value
+
+READ_ONLY_MESSAGE = "store was opened in read-only mode and does not support writing"
+
+
+@dataclass(slots=True)
+class SessionMeta:
+    """What identifies a session and governs what it may do."""
+
+    id: str
+    branch: str | None
+    base_commit: str | None
+    author_name: str | None
+    author_email: str | None
+    message: str | None
+    start_time: float
+    expiration: float
+    for_writing: bool
+    status: str = "active"
+
+
+@dataclass(slots=True)
+class Overlay:
+    """The changes of a session: per-key changes and deleted directories."""
+
+    changes: dict[str, Change] = field(default_factory=dict)
+    deleted_prefixes: set[str] = field(default_factory=set)
+
+    def covered(self, key: str) -> bool:
+        """True if ``key`` lies in a directory this session deleted."""
+        if not self.deleted_prefixes:
+            return False
+        if "" in self.deleted_prefixes:
+            return True
+        for d in zkeys.ancestors(key):
+            if d and f"{d}/" in self.deleted_prefixes:
+                return True
+        return False
+
+    def apply(self, record: Record) -> None:
+        if isinstance(record, SetValue):
+            self.changes[record.key] = record.value
+        elif isinstance(record, Delete):
+            self.changes[record.key] = DELETED
+        elif isinstance(record, DeletePrefix):
+            p = record.prefix
+            for k in [k for k in self.changes if k.startswith(p)]:
+                del self.changes[k]
+            self.deleted_prefixes = {d for d in self.deleted_prefixes if not d.startswith(p)}
+            self.deleted_prefixes.add(p)
+
+    def __bool__(self) -> bool:
+        return bool(self.changes or self.deleted_prefixes)
+
+
+class SessionState:
+    """The live state of one session in this process (shared by its stores)."""
+
+    def __init__(self, meta: SessionMeta, base: Snapshot, journal: Journal | None) -> None:
+        self.meta = meta
+        self.base = base
+        self.journal = journal
+        self.overlay = Overlay()
+        self._offset = 0
+        self._lock = threading.RLock()
+        self._abandoned = meta.status == "abandoned"
+        self.persisted = False
+        self.on_first_write: callable | None = None  # type: ignore[valid-type]
+
+    # -- journal --------------------------------------------------------
+    def sync(self) -> None:
+        """Apply records other processes appended to the journal."""
+        j = self.journal
+        if j is None or not j.exists() and self._offset == 0:
+            return
+        with self._lock:
+            if j.size() == self._offset:
+                return
+            records, self._offset = j.read_from(self._offset)
+            for r in records:
+                self._apply(r)
+
+    def _apply(self, record: Record) -> None:
+        if isinstance(record, Abandon):
+            self._abandoned = True
+            self.meta.status = "abandoned"
+        elif isinstance(record, SetExpiration):
+            self.meta.expiration = record.timestamp
+        else:
+            self.overlay.apply(record)
+
+    def _write(self, records: list[Record]) -> None:
+        with self._lock:
+            self.sync()
+            self.check_writable()
+            if not self.persisted and self.on_first_write is not None:
+                self.on_first_write(self)
+            assert self.journal is not None
+            self.journal.append(records)
+            self.sync()
+
+    # -- permissions ----------------------------------------------------
+    @property
+    def writable(self) -> bool:
+        return self.meta.for_writing and self.meta.branch is not None and self.journal is not None
+
+    def check_writable(self) -> None:
+        if self.meta.branch is None:
+            raise NotOnBranchError(
+                f"{READ_ONLY_MESSAGE}: this checkout is commit {self.meta.base_commit}, not a branch tip, "
+                "so you can't commit changes. Check out a branch (repo.checkout('main')) to write."
+            )
+        if not self.meta.for_writing or self.journal is None:
+            raise ReadOnlyError(
+                f"{READ_ONLY_MESSAGE}: this session was checked out with for_writing=False. "
+                f"Check out branch {self.meta.branch!r} with for_writing=True to write."
+            )
+        if self._abandoned:
+            raise SessionAbandonedError(
+                f"Session {self.meta.id} was abandoned and cannot be written to. "
+                "Start a new one with repo.checkout()."
+            )
+        if time.time() > self.meta.expiration:
+            raise SessionExpiredError(
+                f"Session {self.meta.id} expired at {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(self.meta.expiration))}. "
+                "Its changes can no longer be written or committed; start a new session with "
+                "repo.checkout(), or extend a live session earlier with session.update_expiration()."
+            )
+
+    @property
+    def abandoned(self) -> bool:
+        return self._abandoned
+
+    # -- reading --------------------------------------------------------
+    def doc_at(self, key: str) -> Value | None:
+        """The value of a non-chunk key (metadata or loose) in this view."""
+        v = self.overlay.changes.get(key)
+        if v is not None:
+            return None if v is DELETED else v  # type: ignore[return-value]
+        if self.overlay.covered(key):
+            return None
+        return self.base.paths.get(key)
+
+    def array_doc_key(self, path: str) -> str | None:
+        """The key of the array document of ``path`` if ``path`` is an array here."""
+        for name in ("zarr.json", ".zarray"):
+            key = zkeys.join(path, name)
+            v = self.doc_at(key)
+            if isinstance(v, Doc) and v.is_array:
+                return key
+        return None
+
+    def array_chain(self, path: str) -> Chain:
+        """The manifest chain of array ``path`` in this view (base chain if inherited)."""
+        key = self.array_doc_key(path)
+        if key is None:
+            return EMPTY_CHAIN
+        v = self.doc_at(key)
+        assert isinstance(v, Doc)
+        if v.manifest is not None:
+            return v.manifest
+        return self.base.arrays.get(path, EMPTY_CHAIN)
+
+    def owner(self, key: str) -> str | None:
+        """The array whose chunk ``key`` is, or None for loose and metadata keys."""
+        if zkeys.is_metadata_key(key):
+            return None
+        for d in zkeys.ancestors(key):
+            if self.array_doc_key(d) is not None:
+                return d
+        return None
+
+    def get(self, key: str) -> Value | None:
+        """The value of any key in this view."""
+        self.sync()
+        v = self.overlay.changes.get(key)
+        if v is not None:
+            return None if v is DELETED else v  # type: ignore[return-value]
+        if self.overlay.covered(key):
+            return None
+        owner = self.owner(key)
+        if owner is not None:
+            ref = self.base.manifest(self.array_chain(owner)).get(key[len(owner) + 1 :] if owner else key)
+            if ref is not None:
+                return ref
+        return self.base.paths.get(key)
+
+    def arrays(self) -> dict[str, Chain]:
+        """Every array in this view and its manifest chain."""
+        result: dict[str, Chain] = {}
+        candidates = set(self.base.arrays)
+        candidates.update(zkeys.node_path(k) for k, v in self.overlay.changes.items() if isinstance(v, Doc) and v.is_array)
+        for path in candidates:
+            if self.array_doc_key(path) is not None:
+                result[path] = self.array_chain(path)
+        return result
+
+    def iter_keys(self, prefix: str = "") -> Iterator[str]:
+        """Every key in directory ``prefix`` (``""`` or ``"a/b/"``) in this view."""
+        self.sync()
+        with self._lock:
+            changes = dict(self.overlay.changes)
+        seen: set[str] = set()
+        for k, v in changes.items():
+            if k.startswith(prefix) and v is not DELETED:
+                seen.add(k)
+                yield k
+        covered = self.overlay.covered
+        for k in self.base.paths:
+            if k.startswith(prefix) and k not in changes and not covered(k):
+                seen.add(k)
+                yield k
+        for path, chain in self.arrays().items():
+            base_dir = f"{path}/" if path else ""
+            if not (base_dir.startswith(prefix) or prefix.startswith(base_dir)):
+                continue
+            for rel in self.base.manifest(chain).keys():
+                k = base_dir + rel
+                if k.startswith(prefix) and k not in changes and k not in seen and not covered(k):
+                    yield k
+
+    def manifest(self, path: str) -> Manifest:
+        return self.base.manifest(self.array_chain(path))
+
+    # -- writing --------------------------------------------------------
+    def set(self, key: str, value: Value) -> None:
+        """Record that ``key`` now holds ``value`` (chunk bytes already stored)."""
+        records: list[Record] = []
+        if isinstance(value, Doc):
+            if value.is_array:
+                value = Doc(value.data, True, self._chain_for_new_doc(key))
+            records += self._unbind_if_array_lost(key, value)
+        records.append(SetValue(key, value))
+        self._write(records)
+
+    def delete(self, key: str) -> None:
+        records: list[Record] = self._unbind_if_array_lost(key, None)
+        records.append(Delete(key))
+        self._write(records)
+
+    def delete_prefix(self, prefix: str) -> None:
+        """Delete every key inside directory ``prefix`` (``""`` or ``"a/b/"``)."""
+        self._write([DeletePrefix(prefix)])
+
+    def abandon(self) -> None:
+        with self._lock:
+            if self.journal is not None and self.persisted:
+                self.journal.append([Abandon()])
+            self._abandoned = True
+            self.meta.status = "abandoned"
+
+    def set_expiration(self, timestamp: float) -> None:
+        with self._lock:
+            if self.journal is not None and self.persisted:
+                self.journal.append([SetExpiration(timestamp)])
+            self.meta.expiration = timestamp
+
+    def _chain_for_new_doc(self, key: str) -> Chain | None:
+        """Which chunk references an array document written at ``key`` keeps.
+
+        Rewriting an existing array's document (resize, attributes) keeps its
+        references; writing one where the session deleted the node starts empty.
+        ``None`` means "inherit from the base", resolved late so that a rebase
+        sees upstream chunk changes.
+        """
+        prior = self.overlay.changes.get(key)
+        if isinstance(prior, Doc) and prior.is_array:
+            return prior.manifest
+        if prior is DELETED or (prior is None and self.overlay.covered(key)):
+            return EMPTY_CHAIN
+        if isinstance(prior, Doc) or isinstance(prior, ChunkRef):
+            return EMPTY_CHAIN
+        return None
+
+    def _unbind_if_array_lost(self, key: str, new: Value | None) -> list[Record]:
+        """Keep an array's chunks as plain keys when its document alone goes away.
+
+        zarr deletes whole directories, so this only happens through raw store
+        use; cost follows the number of chunks of that array.
+        """
+        if not zkeys.split(key)[1] in zkeys.ARRAY_DOC_NAMES:
+            return []
+        if isinstance(new, Doc) and new.is_array:
+            return []
+        path = zkeys.node_path(key)
+        if self.array_doc_key(path) != key:
+            return []
+        manifest = self.manifest(path)
+        base_dir = f"{path}/" if path else ""
+        records: list[Record] = []
+        for rel, ref in manifest.items():
+            full = base_dir + rel
+            if full not in self.overlay.changes and not self.overlay.covered(full):
+                records.append(SetValue(full, ref))
+        return records
+
+    # -- status ---------------------------------------------------------
+    def changed_keys(self) -> list[tuple[str, bool]]:
+        """(key, deleted?) for every change of this session, deletions of whole
+        directories expanded to the keys they removed from the base."""
+        self.sync()
+        with self._lock:
+            changes = dict(self.overlay.changes)
+            prefixes = set(self.overlay.deleted_prefixes)
+        out = [(k, v is DELETED) for k, v in changes.items()]
+        if prefixes:
+            out += [(k, True) for k in self._base_keys_under(prefixes, changes)]
+        return out
+
+    def _base_keys_under(self, prefixes: set[str], changes: dict[str, Change]) -> Iterable[str]:
+        # Whole nodes are reported by their metadata keys; chunks only when a
+        # directory inside an array (e.g. "a/c/") was deleted.
+        for k in self.base.paths:
+            if k not in changes and any(k.startswith(p) for p in prefixes):
+                yield k
+        for path, chain in self.base.arrays.items():
+            base_dir = f"{path}/" if path else ""
+            inside = [p for p in prefixes if p.startswith(base_dir) and p != base_dir]
+            if not inside or any(base_dir.startswith(p) for p in prefixes):
+                continue
+            for rel in self.base.manifest(chain).keys():
+                k = base_dir + rel
+                if k not in changes and any(k.startswith(p) for p in inside):
+                    yield k
+
+    @property
+    def has_changes(self) -> bool:
+        self.sync()
+        return bool(self.overlay)

@@ -1,0 +1,98 @@
+"""The values a key can hold in a snapshot or a session.
+
+``ChunkRef`` points at bytes in the chunk store; ``Doc`` holds a metadata
+document inline (and, for arrays, the manifest chain of the array's chunk
+references); ``DELETED`` marks a key removed by a session or a segment.
+
+A *chain* is the list of immutable manifest segments that together hold an
+array's chunk references, newest first, as ``((segment_id, n_entries), ...)``.
+A key's value is the one in the newest segment that mentions it. Commits add a
+small segment on top and occasionally merge the smallest ones (see
+:mod:`arraylake_nb.chains`), so commit cost follows the size of the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+from arraylake_nb import keys as zkeys
+
+Chain = tuple[tuple[int, int], ...]
+EMPTY_CHAIN: Final[Chain] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRef:
+    """A reference to ``size`` bytes stored under ``digest`` in the chunk store."""
+
+    digest: bytes
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    """An inline metadata document.
+
+    ``manifest`` is only meaningful when ``is_array``: ``None`` inside a session
+    means "the chunk references this array had in the base snapshot" (resolved
+    at read and commit time, so a rebase picks up upstream chunk changes); a
+    chain means exactly those references (after a delete-and-recreate, a move
+    or a copy). In a committed snapshot array documents always carry a chain.
+    """
+
+    data: bytes
+    is_array: bool
+    manifest: Chain | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @classmethod
+    def for_key(cls, key: str, data: bytes, manifest: Chain | None = None) -> Doc:
+        is_array = zkeys.array_doc_kind(key, data)
+        return cls(data, is_array, manifest if is_array else None)
+
+
+class _Deleted:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "DELETED"
+
+    def __reduce__(self) -> str:
+        return "DELETED"
+
+
+DELETED: Final = _Deleted()
+
+Value = ChunkRef | Doc
+Change = ChunkRef | Doc | _Deleted
+
+
+def chain_size(chain: Chain) -> int:
+    """Total entries over all segments of a chain (an upper bound on live keys)."""
+    return sum(n for _, n in chain)
+
+
+def flatten_chain(chain: Chain | None) -> list[int] | None:
+    """Encode a chain as ``[seg, n, seg, n, ...]`` for storage."""
+    if chain is None:
+        return None
+    return [x for pair in chain for x in pair]
+
+
+def unflatten_chain(flat: list[int] | None) -> Chain | None:
+    """Decode :func:`flatten_chain`."""
+    if flat is None:
+        return None
+    return tuple((int(flat[i]), int(flat[i + 1])) for i in range(0, len(flat), 2))
+
+
+@dataclass(slots=True)
+class SegmentData:
+    """The decoded entries of one immutable segment (values or ``DELETED``)."""
+
+    seg_id: int
+    entries: dict[str, Change] = field(default_factory=dict)
