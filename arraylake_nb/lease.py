@@ -14,6 +14,7 @@ epoch changes each time the lease is acquired anew.
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import os
 import threading
@@ -209,6 +210,16 @@ def _after_fork_parent() -> None:
 def _after_fork_child() -> None:
     for lease in list(_LIVE):
         lease._after_fork_child()
+
+
+@atexit.register
+def _close_all() -> None:
+    # Close connections before interpreter teardown: a daemon thread frozen
+    # inside DuckDB at exit aborts the process.
+    for lease in list(_LIVE):
+        lease._wake.set()
+        with lease._mutex:
+            lease._release_locked()
 
 
 os.register_at_fork(
