@@ -191,10 +191,9 @@ class RepoEngine:
         """Resolve a branch, then a tag, then a commit id (or unique id prefix)."""
         if not isinstance(ref, str) or not ref:
             raise RefNotFoundError(f"Ref {ref!r} was not found in branches, tags, or commits.")
-        for kind in ("branch", "tag"):
-            row = self.metastore.get_ref(kind, ref)
-            if row is not None:
-                return ResolvedRef(kind, ref, row.commit_id)
+        row = self.metastore.find_ref(ref)
+        if row is not None:
+            return ResolvedRef(row.kind, ref, row.commit_id)
         if self.commit_row(ref) is not None:
             return ResolvedRef("commit", None, ref)
         if len(ref) >= 4 and all(c in "0123456789abcdef" for c in ref):
@@ -360,7 +359,12 @@ class RepoEngine:
             branch = state.meta.branch
             assert branch is not None
             with self.metastore.transaction() as con:
-                tip = self._tip_in(con, branch)
+                exists, tip, last_seq = self.metastore.branch_tip_and_seq(con, branch)
+                if not exists:
+                    raise RefNotFoundError(
+                        f"Branch {branch!r} no longer exists, so this session cannot commit to it. "
+                        f"Recreate it with repo.new_branch({branch!r}) from a checkout, or check out another branch."
+                    )
                 if tip != state.meta.base_commit:
                     if not auto_ff:
                         raise ConflictError(
@@ -370,7 +374,7 @@ class RepoEngine:
                             tip=tip,
                         )
                     self._rebase_locked(state, tip)
-                seq = con.execute("SELECT coalesce(max(seq), 0) FROM commits").fetchone()[0] + 1
+                seq = last_seq + 1
                 prepared = self._prepare(state, seq)
                 if prepared is None:
                     return None
@@ -398,17 +402,6 @@ class RepoEngine:
                 state.journal.remove()
             state.meta.status = "committed"
             return row
-
-    def _tip_in(self, con, branch: str) -> str | None:  # noqa: ANN001
-        row = con.execute(
-            "SELECT commit_id FROM refs WHERE kind = 'branch' AND name = ?", [branch]
-        ).fetchone()
-        if row is None:
-            raise RefNotFoundError(
-                f"Branch {branch!r} no longer exists, so this session cannot commit to it. "
-                f"Recreate it with repo.new_branch({branch!r}) from a checkout, or check out another branch."
-            )
-        return row[0]
 
     def fast_forward(self, state: SessionState) -> str | None:
         """Rebase ``state`` onto its branch tip; return the new base commit."""

@@ -154,6 +154,11 @@ class Metastore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.lease = Lease(self.path)
+        # Branch tips and the last commit sequence number, valid only while the
+        # lease is held without interruption (same epoch): then no other
+        # process can have changed them, and this process changes them only here.
+        self._tips: dict[str, tuple[int, str | None]] = {}
+        self._seq: tuple[int, int] | None = None
 
     @property
     def epoch(self) -> int:
@@ -164,17 +169,28 @@ class Metastore:
         with self.lease.connection() as con:
             yield con
 
+    _pending_tip: tuple[str, str, int] | None = None
+
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write transaction: committed on success, rolled back on any error."""
         with self.lease.connection() as con:
             con.execute("BEGIN TRANSACTION")
+            self._pending_tip = None
             try:
                 yield con
             except BaseException:
                 con.execute("ROLLBACK")
+                self._pending_tip = None
+                self._tips.clear()
+                self._seq = None
                 raise
             con.execute("COMMIT")
+            if self._pending_tip is not None:
+                branch, tip, seq = self._pending_tip
+                self._tips[branch] = (self.lease.epoch, tip)
+                self._seq = (self.lease.epoch, seq)
+                self._pending_tip = None
 
     def close(self) -> None:
         self.lease.close()
@@ -207,6 +223,34 @@ class Metastore:
             ).fetchone()
         return RefRow(*row) if row else None
 
+    def find_ref(self, name: str) -> RefRow | None:
+        """The branch called ``name``, else the tag called ``name``, else None."""
+        with self.connection() as con:
+            row = con.execute(
+                "SELECT kind, name, commit_id, message, created_at, author_name, author_email "
+                "FROM refs WHERE name = ? ORDER BY kind = 'tag' LIMIT 1",
+                [name],
+            ).fetchone()
+        return RefRow(*row) if row else None
+
+    def branch_tip_and_seq(self, con: duckdb.DuckDBPyConnection, branch: str) -> tuple[bool, str | None, int]:
+        """(exists, tip, last commit seq) for a commit transaction, cached per lease epoch."""
+        epoch = self.lease.epoch
+        cached = self._tips.get(branch)
+        if cached is not None and cached[0] == epoch and self._seq is not None and self._seq[0] == epoch:
+            return True, cached[1], self._seq[1]
+        row = con.execute(
+            "SELECT (SELECT count(*) FROM refs WHERE kind = 'branch' AND name = ?), "
+            "(SELECT commit_id FROM refs WHERE kind = 'branch' AND name = ?), "
+            "(SELECT coalesce(max(seq), 0) FROM commits)",
+            [branch, branch],
+        ).fetchone()
+        exists, tip, seq = bool(row[0]), row[1], int(row[2])
+        if exists:
+            self._tips[branch] = (epoch, tip)
+        self._seq = (epoch, seq)
+        return exists, tip, seq
+
     def list_refs(self, kind: str) -> list[RefRow]:
         with self.connection() as con:
             rows = con.execute(
@@ -229,11 +273,13 @@ class Metastore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [ref.kind, ref.name, ref.commit_id, ref.message, ref.created_at, ref.author_name, ref.author_email],
             )
+            self._tips.clear()
             return True
 
     def delete_ref(self, kind: str, name: str) -> bool:
         with self.transaction() as con:
             (n,) = con.execute("DELETE FROM refs WHERE kind = ? AND name = ?", [kind, name]).fetchone()
+            self._tips.clear()
         return bool(n)
 
     # -- commits --------------------------------------------------------
@@ -323,6 +369,9 @@ class Metastore:
         ).fetchone()
         if n != 1:
             raise RuntimeError(f"branch {branch!r} moved during commit")
+        # Takes effect only if the transaction commits; on rollback the
+        # caller's exception propagates and the epoch check below still holds.
+        self._pending_tip = (branch, commit.id, commit.seq)
         return merged
 
     def _insert_entries(self, con: duckdb.DuckDBPyConnection, e: EntryBatch) -> None:
