@@ -87,6 +87,7 @@ class ArraylakeStore(Store):
         self.base_commit = base_commit
         self.branch = branch
         self._state_ref: SessionState | None = None
+        self._engine: RepoEngine | None = None
 
     # -- identity -------------------------------------------------------
     def __eq__(self, other: object) -> bool:
@@ -133,7 +134,10 @@ class ArraylakeStore(Store):
     # -- session --------------------------------------------------------
     @property
     def engine(self) -> RepoEngine:
-        return RepoEngine.open(Path(self.repo_path))
+        """The shared engine of this store's repository."""
+        if self._engine is None:
+            self._engine = RepoEngine.open(Path(self.repo_path))
+        return self._engine
 
     def _state(self) -> SessionState:
         state = self._state_ref
