@@ -47,7 +47,8 @@ from arraylake_nb.values import (
     Change,
     ChunkRef,
     Doc,
-    flatten_chain,
+    decode_chain,
+    encode_chain,
 )
 
 METASTORE_FILE = "metastore.duckdb"
@@ -389,9 +390,8 @@ class RepoEngine:
                     author_name=author.name,
                     author_email=author.email,
                     created_at=time.time(),
-                    root_chain=flatten_chain(prepared.root_chain) or [],
-                    delta_segs=prepared.delta_segs,
-                    delta_paths=prepared.delta_paths,
+                    root_chain=encode_chain(prepared.root_chain) or "",
+                    deltas=CommitRow.encode_deltas(list(zip(prepared.delta_segs, prepared.delta_paths, strict=True))),
                     metadata=metadata,
                 )
                 self.metastore.write_commit(con, prepared.entries, prepared.merges, row, branch, tip)
@@ -454,8 +454,8 @@ class RepoEngine:
         """Keys a commit wrote or deleted, and directories of nodes it deleted."""
         keys: set[str] = set()
         deleted_dirs: set[str] = set()
-        for seg, path in zip(commit.delta_segs, commit.delta_paths, strict=True):
-            entries = self.cache.segment(int(seg))
+        for seg, path in commit.delta_segments():
+            entries = self.cache.segment(seg)
             if path is None:
                 for k, v in entries.items():
                     keys.add(k)
@@ -571,11 +571,10 @@ class RepoEngine:
         """Segments and chunk digests reachable from any commit or live session."""
         segs: set[int] = set()
         digests: dict[bytes, str] = {}
-        for _cid, root_chain, delta_segs in self.metastore.all_commit_chains():
-            flat = list(root_chain or [])
-            chain = tuple((int(flat[i]), int(flat[i + 1])) for i in range(0, len(flat), 2))
+        for commit in self.metastore.all_commits():
+            chain = decode_chain(commit.root_chain) or ()
             segs.update(s for s, _ in chain)
-            segs.update(int(s) for s in delta_segs or [])
+            segs.update(s for s, _ in commit.delta_segments())
             for key, v in self.cache.resolve(chain).items():
                 if isinstance(v, ChunkRef):
                     digests.setdefault(v.digest, key)
@@ -595,4 +594,4 @@ def _add_entry(entries: EntryBatch, seg: int, key: str, v: Change) -> None:
         entries.add(seg, key, v.digest, v.size, None, None, None, False)
     else:
         assert isinstance(v, Doc)
-        entries.add(seg, key, None, v.size, v.data, v.is_array, flatten_chain(v.manifest) if v.is_array else None, False)
+        entries.add(seg, key, None, v.size, v.data, v.is_array, encode_chain(v.manifest) if v.is_array else None, False)

@@ -20,6 +20,7 @@ without one.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,14 +39,13 @@ _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS commits (
         id VARCHAR NOT NULL, seq BIGINT NOT NULL, depth BIGINT NOT NULL, parent_id VARCHAR,
         session_id VARCHAR, message VARCHAR, author_name VARCHAR, author_email VARCHAR,
-        created_at DOUBLE, root_chain UBIGINT[], delta_segs UBIGINT[], delta_paths VARCHAR[],
-        metadata VARCHAR)""",
+        created_at DOUBLE, root_chain VARCHAR, deltas VARCHAR, metadata VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS refs (
         kind VARCHAR NOT NULL, name VARCHAR NOT NULL, commit_id VARCHAR, message VARCHAR,
         created_at DOUBLE, author_name VARCHAR, author_email VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS entries (
         seg UBIGINT NOT NULL, key VARCHAR NOT NULL, digest BLOB, size BIGINT, doc BLOB,
-        is_array BOOLEAN, chain UBIGINT[], deleted BOOLEAN NOT NULL)""",
+        is_array BOOLEAN, chain VARCHAR, deleted BOOLEAN NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS sessions (
         id VARCHAR NOT NULL, branch VARCHAR, base_commit VARCHAR, author_name VARCHAR,
         author_email VARCHAR, message VARCHAR, start_time DOUBLE, expiration DOUBLE,
@@ -54,7 +54,7 @@ _SCHEMA = [
 
 _COMMIT_COLUMNS = (
     "id, seq, depth, parent_id, session_id, message, author_name, author_email, created_at, "
-    "root_chain, delta_segs, delta_paths, metadata"
+    "root_chain, deltas, metadata"
 )
 _ENTRY_COLUMNS = "seg, key, digest, size, doc, is_array, chain, deleted"
 _SESSION_COLUMNS = (
@@ -78,13 +78,20 @@ class CommitRow:
     author_name: str | None
     author_email: str | None
     created_at: float
-    root_chain: list[int]
-    delta_segs: list[int]
-    delta_paths: list[str | None]
+    root_chain: str
+    deltas: str
     metadata: str | None
 
     def as_params(self) -> list[Any]:
         return [getattr(self, f) for f in self.__dataclass_fields__]
+
+    def delta_segments(self) -> list[tuple[int, str | None]]:
+        """(segment, array path or None for the path map) of the commit's own changes."""
+        return [(int(s), p) for s, p in json.loads(self.deltas)]
+
+    @staticmethod
+    def encode_deltas(deltas: Sequence[tuple[int, str | None]]) -> str:
+        return json.dumps([[s, p] for s, p in deltas])
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +129,7 @@ class EntryBatch:
     size: list[int | None] = field(default_factory=list)
     doc: list[bytes | None] = field(default_factory=list)
     is_array: list[bool | None] = field(default_factory=list)
-    chain: list[list[int] | None] = field(default_factory=list)
+    chain: list[str | None] = field(default_factory=list)
     deleted: list[bool] = field(default_factory=list)
 
     def add(self, seg, key, digest, size, doc, is_array, chain, deleted) -> None:  # noqa: ANN001
@@ -319,10 +326,11 @@ class Metastore:
         with self.connection() as con:
             return con.execute("SELECT count(*) FROM commits").fetchone()[0]
 
-    def all_commit_chains(self) -> list[tuple[str, list[int], list[int]]]:
-        """(id, root_chain, delta_segs) of every commit: the roots for fsck and GC."""
+    def all_commits(self) -> list[CommitRow]:
+        """Every commit, oldest first: the roots for fsck and garbage collection."""
         with self.connection() as con:
-            return con.execute("SELECT id, root_chain, delta_segs FROM commits ORDER BY seq").fetchall()
+            rows = con.execute(f"SELECT {_COMMIT_COLUMNS} FROM commits ORDER BY seq").fetchall()
+        return [CommitRow(*r) for r in rows]
 
     # -- segments -------------------------------------------------------
     def load_segment(self, seg: int) -> dict[str, np.ndarray]:
@@ -361,7 +369,7 @@ class Metastore:
         merged: dict[int, int] = {}
         for m in merges:
             merged[m.target] = self._merge(con, m)
-        con.execute(f"INSERT INTO commits ({_COMMIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", commit.as_params())
+        con.execute(f"INSERT INTO commits ({_COMMIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", commit.as_params())
         (n,) = con.execute(
             "UPDATE refs SET commit_id = ? WHERE kind = 'branch' AND name = ? "
             "AND commit_id IS NOT DISTINCT FROM ?",

@@ -24,7 +24,7 @@ from arraylake_nb.values import (
     Doc,
     Value,
     chain_size,
-    unflatten_chain,
+    decode_chain,
 )
 
 #: Chains with more entries than this are read key by key instead of whole.
@@ -48,16 +48,10 @@ def decode_segment(columns: dict) -> dict[str, Change]:
             out[key] = DELETED
         elif docs[i] is not None:
             arr = bool(is_array[i]) if is_array[i] is not None else False
-            out[key] = Doc(bytes(docs[i]), arr, unflatten_chain(_list(chains[i])) if arr else None)
+            out[key] = Doc(bytes(docs[i]), arr, decode_chain(chains[i]) if arr else None)
         else:
             out[key] = ChunkRef(bytes(digests[i]), int(sizes[i]))
     return out
-
-
-def _list(value: object) -> list[int] | None:
-    if value is None:
-        return None
-    return [int(x) for x in value]  # type: ignore[union-attr]
 
 
 def decode_row(digest, size, doc, is_array, chain, deleted) -> Change:  # noqa: ANN001
@@ -65,7 +59,7 @@ def decode_row(digest, size, doc, is_array, chain, deleted) -> Change:  # noqa: 
         return DELETED
     if doc is not None:
         arr = bool(is_array)
-        return Doc(bytes(doc), arr, unflatten_chain(_list(chain)) if arr else None)
+        return Doc(bytes(doc), arr, decode_chain(chain) if arr else None)
     return ChunkRef(bytes(digest), int(size))
 
 
@@ -190,7 +184,7 @@ class Snapshot:
     def __init__(self, commit: CommitRow | None, cache: SegmentCache) -> None:
         self.commit = commit
         self.cache = cache
-        self.root_chain: Chain = unflatten_chain(commit.root_chain) if commit else EMPTY_CHAIN  # type: ignore[assignment]
+        self.root_chain: Chain = (decode_chain(commit.root_chain) or EMPTY_CHAIN) if commit else EMPTY_CHAIN
         self._paths: dict[str, Value] | None = None
         self._arrays: dict[str, Chain] | None = None
 

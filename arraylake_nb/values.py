@@ -76,18 +76,21 @@ def chain_size(chain: Chain) -> int:
     return sum(n for _, n in chain)
 
 
-def flatten_chain(chain: Chain | None) -> list[int] | None:
-    """Encode a chain as ``[seg, n, seg, n, ...]`` for storage."""
+def encode_chain(chain: Chain | None) -> str | None:
+    """Encode a chain as text, ``"seg:n,seg:n"`` (binding text to DuckDB is ~0.3 ms
+    cheaper per statement than a LIST parameter, which matters on every commit)."""
     if chain is None:
         return None
-    return [x for pair in chain for x in pair]
+    return ",".join(f"{s}:{n}" for s, n in chain)
 
 
-def unflatten_chain(flat: list[int] | None) -> Chain | None:
-    """Decode :func:`flatten_chain`."""
-    if flat is None:
+def decode_chain(text: str | None) -> Chain | None:
+    """Decode :func:`encode_chain`."""
+    if text is None:
         return None
-    return tuple((int(flat[i]), int(flat[i + 1])) for i in range(0, len(flat), 2))
+    if not text:
+        return EMPTY_CHAIN
+    return tuple((int(s), int(n)) for s, n in (pair.split(":") for pair in text.split(",")))
 
 
 @dataclass(slots=True)
