@@ -38,7 +38,8 @@ from arraylake_nb.errors import (
     SessionNotFoundError,
 )
 from arraylake_nb.journal import Journal
-from arraylake_nb.metastore import CommitRow, EntryBatch, Merge, Metastore, SessionRow
+from arraylake_nb.journal import encode_segments
+from arraylake_nb.metastore import INLINE_BIT, CommitRow, EntryBatch, Metastore, SessionRow
 from arraylake_nb.session import SessionMeta, SessionState
 from arraylake_nb.snapshot import SegmentCache, Snapshot
 from arraylake_nb.values import (
@@ -74,10 +75,14 @@ class ResolvedRef:
     commit_id: str | None
 
 
+#: Segments with at most this many entries are stored in their commit's row.
+INLINE_MAX_ENTRIES = 64
+
+
 @dataclass(slots=True)
 class PreparedCommit:
     entries: EntryBatch
-    merges: list[Merge]
+    inline: dict[int, dict[str, Change]]
     root_chain: Chain
     delta_segs: list[int]
     delta_paths: list[str | None]
@@ -359,7 +364,7 @@ class RepoEngine:
             state.check_writable()
             branch = state.meta.branch
             assert branch is not None
-            with self.metastore.transaction() as con:
+            with self.metastore.connection() as con:
                 exists, tip, last_seq = self.metastore.branch_tip_and_seq(con, branch)
                 if not exists:
                     raise RefNotFoundError(
@@ -393,8 +398,12 @@ class RepoEngine:
                     root_chain=encode_chain(prepared.root_chain) or "",
                     deltas=CommitRow.encode_deltas(list(zip(prepared.delta_segs, prepared.delta_paths, strict=True))),
                     metadata=metadata,
+                    branch=branch,
+                    inline_segments=encode_segments(
+                        {seg & (INLINE_BIT - 1): e for seg, e in prepared.inline.items()}
+                    ) if prepared.inline else None,
                 )
-                self.metastore.write_commit(con, prepared.entries, prepared.merges, row, branch, tip)
+                self.metastore.write_commit(con, prepared.entries, row)
             for seg, entries in prepared.written.items():
                 self.cache.put(seg, entries)
             self._commits[row.id] = row
@@ -527,28 +536,41 @@ class RepoEngine:
         if not path_delta and not chunk_delta:
             return None
 
+        table_ids = itertools.count(seq << _SEGMENTS_PER_COMMIT_BITS)
+        inline_ids = itertools.count((seq << _SEGMENTS_PER_COMMIT_BITS) | INLINE_BIT)
         entries = EntryBatch()
-        merges: list[Merge] = []
+        inline: dict[int, dict[str, Change]] = {}
         written: dict[int, dict[str, Change]] = {}
         delta_segs: list[int] = []
         delta_paths: list[str | None] = []
 
-        def push(chain: Chain, seg: int, n: int) -> Chain:
-            chain = ((seg, n),) + chain
+        def store(segment: dict[str, Change]) -> int:
+            if len(segment) <= INLINE_MAX_ENTRIES:
+                seg = next(inline_ids)
+                inline[seg] = segment
+            else:
+                seg = next(table_ids)
+                for key, v in segment.items():
+                    _add_entry(entries, seg, key, v)
+            written[seg] = segment
+            return seg
+
+        def push(chain: Chain, segment: dict[str, Change]) -> tuple[int, Chain]:
+            seg = store(segment)
+            chain = ((seg, len(segment)),) + chain
             while k := plan_merge(chain):
-                target = next(ids)
-                merges.append(Merge(target, [s for s, _ in chain[:k]], drop_tombstones=k == len(chain)))
-                chain = ((target, sum(n for _, n in chain[:k])),) + chain[k:]
-            return chain
+                merged: dict[str, Change] = {}
+                for s, _ in reversed(chain[:k]):
+                    merged.update(written[s] if s in written else self.cache.segment(s))
+                if k == len(chain):
+                    merged = {key: v for key, v in merged.items() if v is not DELETED}
+                chain = ((store(merged), len(merged)),) + chain[k:]
+            return seg, chain
 
         for a, delta in chunk_delta.items():
-            seg = next(ids)
-            for rel, v in delta.items():
-                _add_entry(entries, seg, rel, v)
-            written[seg] = dict(delta)
+            seg, chain = push(final_arrays.get(a, ()), dict(delta))
             delta_segs.append(seg)
             delta_paths.append(a)
-            chain = push(final_arrays.get(a, ()), seg, len(delta))
             doc_key = view.array_doc_key(a)
             assert doc_key is not None
             doc = view.doc_at(doc_key)
@@ -557,14 +579,10 @@ class RepoEngine:
         for key, v in list(path_delta.items()):
             if isinstance(v, Doc) and v.is_array and v.manifest is None:
                 path_delta[key] = Doc(v.data, True, base.arrays.get(zkeys.node_path(key), ()))
-        seg = next(ids)
-        for key, v in path_delta.items():
-            _add_entry(entries, seg, key, v)
-        written[seg] = dict(path_delta)
+        seg, root_chain = push(base.root_chain, dict(path_delta))
         delta_segs.append(seg)
         delta_paths.append(None)
-        root_chain = push(base.root_chain, seg, len(path_delta))
-        return PreparedCommit(entries, merges, root_chain, delta_segs, delta_paths, written)
+        return PreparedCommit(entries, inline, root_chain, delta_segs, delta_paths, written)
 
     # -- integrity --------------------------------------------------------
     def reachable(self) -> tuple[set[int], dict[bytes, str]]:

@@ -131,6 +131,31 @@ def _decode(payload: memoryview) -> Record:
     raise ValueError(f"unknown journal record type {op}")
 
 
+def encode_segments(segments: dict[int, dict[str, object]]) -> bytes:
+    """Pack small segments (index -> {key: change}) into one blob for a commit row."""
+    out = []
+    for index, entries in segments.items():
+        body = b"".join(
+            encode(Delete(k) if v is DELETED else SetValue(k, v))  # type: ignore[arg-type]
+            for k, v in entries.items()
+        )
+        out.append(struct.pack("<II", index, len(body)) + body)
+    return b"".join(out)
+
+
+def decode_segment(blob: bytes, index: int) -> dict[str, object]:
+    """The segment numbered ``index`` from :func:`encode_segments`' blob."""
+    pos = 0
+    while pos < len(blob):
+        i, n = struct.unpack_from("<II", blob, pos)
+        pos += 8
+        if i == index:
+            records, _ = decode_all(blob[pos : pos + n])
+            return {r.key: (DELETED if isinstance(r, Delete) else r.value) for r in records}  # type: ignore[union-attr]
+        pos += n
+    return {}
+
+
 def decode_all(data: bytes) -> tuple[list[Record], int]:
     """Decode complete, intact records; return them and the bytes consumed."""
     buf = memoryview(data)

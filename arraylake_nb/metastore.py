@@ -39,10 +39,11 @@ _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS commits (
         id VARCHAR NOT NULL, seq BIGINT NOT NULL, depth BIGINT NOT NULL, parent_id VARCHAR,
         session_id VARCHAR, message VARCHAR, author_name VARCHAR, author_email VARCHAR,
-        created_at DOUBLE, root_chain VARCHAR, deltas VARCHAR, metadata VARCHAR)""",
+        created_at DOUBLE, root_chain VARCHAR, deltas VARCHAR, metadata VARCHAR,
+        branch VARCHAR, inline_segments BLOB)""",
     """CREATE TABLE IF NOT EXISTS refs (
         kind VARCHAR NOT NULL, name VARCHAR NOT NULL, commit_id VARCHAR, message VARCHAR,
-        created_at DOUBLE, author_name VARCHAR, author_email VARCHAR)""",
+        created_at DOUBLE, author_name VARCHAR, author_email VARCHAR, set_seq BIGINT NOT NULL DEFAULT 0)""",
     """CREATE TABLE IF NOT EXISTS entries (
         seg UBIGINT NOT NULL, key VARCHAR NOT NULL, digest BLOB, size BIGINT, doc BLOB,
         is_array BOOLEAN, chain VARCHAR, deleted BOOLEAN NOT NULL)""",
@@ -54,9 +55,24 @@ _SCHEMA = [
 
 _COMMIT_COLUMNS = (
     "id, seq, depth, parent_id, session_id, message, author_name, author_email, created_at, "
-    "root_chain, deltas, metadata"
+    "root_chain, deltas, metadata, branch, inline_segments"
 )
 _ENTRY_COLUMNS = "seg, key, digest, size, doc, is_array, chain, deleted"
+# A branch's tip is the newest commit made on it since its ref row was last
+# set, else the commit the ref row names: a commit is then a single INSERT,
+# with no UPDATE of the ref (the lease makes check-and-insert atomic).
+_REF_SELECT = """
+    SELECT r.kind, r.name,
+           CASE WHEN r.kind = 'branch' THEN coalesce(
+               (SELECT c.id FROM commits c WHERE c.branch = r.name AND c.seq > r.set_seq
+                ORDER BY c.seq DESC LIMIT 1), r.commit_id)
+           ELSE r.commit_id END AS commit_id,
+           r.message, r.created_at, r.author_name, r.author_email
+    FROM refs r
+"""
+#: Segment ids are ``seq << 20 | i``; this bit marks a segment stored inline in
+#: its commit's row (small deltas) rather than as rows of ``entries``.
+INLINE_BIT = 1 << 19
 _SESSION_COLUMNS = (
     "id, branch, base_commit, author_name, author_email, message, start_time, expiration, status, for_writing"
 )
@@ -81,6 +97,8 @@ class CommitRow:
     root_chain: str
     deltas: str
     metadata: str | None
+    branch: str | None = None
+    inline_segments: bytes | None = None
 
     def as_params(self) -> list[Any]:
         return [getattr(self, f) for f in self.__dataclass_fields__]
@@ -146,15 +164,6 @@ class EntryBatch:
         return len(self.seg)
 
 
-@dataclass(frozen=True, slots=True)
-class Merge:
-    """Merge ``sources`` (newest first) into segment ``target``."""
-
-    target: int
-    sources: list[int]
-    drop_tombstones: bool
-
-
 class Metastore:
     """Typed access to one repository's DuckDB file, shared politely between processes."""
 
@@ -176,28 +185,17 @@ class Metastore:
         with self.lease.connection() as con:
             yield con
 
-    _pending_tip: tuple[str, str, int] | None = None
-
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write transaction: committed on success, rolled back on any error."""
         with self.lease.connection() as con:
             con.execute("BEGIN TRANSACTION")
-            self._pending_tip = None
             try:
                 yield con
             except BaseException:
                 con.execute("ROLLBACK")
-                self._pending_tip = None
-                self._tips.clear()
-                self._seq = None
                 raise
             con.execute("COMMIT")
-            if self._pending_tip is not None:
-                branch, tip, seq = self._pending_tip
-                self._tips[branch] = (self.lease.epoch, tip)
-                self._seq = (self.lease.epoch, seq)
-                self._pending_tip = None
 
     def close(self) -> None:
         self.lease.close()
@@ -212,7 +210,7 @@ class Metastore:
                 [SCHEMA_VERSION, repo_name, repr(created_at)],
             )
             con.execute(
-                "INSERT INTO refs (kind, name, commit_id, created_at) VALUES ('branch', 'main', NULL, ?)",
+                "INSERT INTO refs (kind, name, commit_id, created_at, set_seq) VALUES ('branch', 'main', NULL, ?, 0)",
                 [created_at],
             )
 
@@ -223,20 +221,14 @@ class Metastore:
     # -- refs ---------------------------------------------------------------
     def get_ref(self, kind: str, name: str) -> RefRow | None:
         with self.connection() as con:
-            row = con.execute(
-                "SELECT kind, name, commit_id, message, created_at, author_name, author_email "
-                "FROM refs WHERE kind = ? AND name = ?",
-                [kind, name],
-            ).fetchone()
+            row = con.execute(f"{_REF_SELECT} WHERE r.kind = ? AND r.name = ?", [kind, name]).fetchone()
         return RefRow(*row) if row else None
 
     def find_ref(self, name: str) -> RefRow | None:
         """The branch called ``name``, else the tag called ``name``, else None."""
         with self.connection() as con:
             row = con.execute(
-                "SELECT kind, name, commit_id, message, created_at, author_name, author_email "
-                "FROM refs WHERE name = ? ORDER BY kind = 'tag' LIMIT 1",
-                [name],
+                f"{_REF_SELECT} WHERE r.name = ? ORDER BY r.kind = 'tag' LIMIT 1", [name]
             ).fetchone()
         return RefRow(*row) if row else None
 
@@ -246,13 +238,9 @@ class Metastore:
         cached = self._tips.get(branch)
         if cached is not None and cached[0] == epoch and self._seq is not None and self._seq[0] == epoch:
             return True, cached[1], self._seq[1]
-        row = con.execute(
-            "SELECT (SELECT count(*) FROM refs WHERE kind = 'branch' AND name = ?), "
-            "(SELECT commit_id FROM refs WHERE kind = 'branch' AND name = ?), "
-            "(SELECT coalesce(max(seq), 0) FROM commits)",
-            [branch, branch],
-        ).fetchone()
-        exists, tip, seq = bool(row[0]), row[1], int(row[2])
+        ref = con.execute(f"{_REF_SELECT} WHERE r.kind = 'branch' AND r.name = ?", [branch]).fetchone()
+        (seq,) = con.execute("SELECT coalesce(max(seq), 0) FROM commits").fetchone()
+        exists, tip = ref is not None, (ref[2] if ref is not None else None)
         if exists:
             self._tips[branch] = (epoch, tip)
         self._seq = (epoch, seq)
@@ -260,11 +248,7 @@ class Metastore:
 
     def list_refs(self, kind: str) -> list[RefRow]:
         with self.connection() as con:
-            rows = con.execute(
-                "SELECT kind, name, commit_id, message, created_at, author_name, author_email "
-                "FROM refs WHERE kind = ? ORDER BY created_at DESC, name",
-                [kind],
-            ).fetchall()
+            rows = con.execute(f"{_REF_SELECT} WHERE r.kind = ? ORDER BY r.created_at DESC, r.name", [kind]).fetchall()
         return [RefRow(*r) for r in rows]
 
     def insert_ref(self, ref: RefRow) -> bool:
@@ -276,8 +260,8 @@ class Metastore:
             if exists:
                 return False
             con.execute(
-                "INSERT INTO refs (kind, name, commit_id, message, created_at, author_name, author_email) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO refs (kind, name, commit_id, message, created_at, author_name, author_email, set_seq) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) FROM commits))",
                 [ref.kind, ref.name, ref.commit_id, ref.message, ref.created_at, ref.author_name, ref.author_email],
             )
             self._tips.clear()
@@ -333,15 +317,20 @@ class Metastore:
         return [CommitRow(*r) for r in rows]
 
     # -- segments -------------------------------------------------------
-    def load_segment(self, seg: int) -> dict[str, np.ndarray]:
-        """All rows of one segment as columns."""
+    def load_segment(self, seg: int) -> dict[str, np.ndarray] | bytes:
+        """One segment: columns of its rows, or the inline blob of its commit."""
         with self.connection() as con:
+            if seg & INLINE_BIT:
+                row = con.execute(
+                    "SELECT inline_segments FROM commits WHERE seq = ?", [seg >> 20]
+                ).fetchone()
+                return row[0] if row and row[0] is not None else b""
             return con.execute(
                 "SELECT key, digest, size, doc, is_array, chain, deleted FROM entries WHERE seg = ?", [seg]
             ).fetchnumpy()
 
     def lookup(self, segs: Sequence[int], key: str) -> list[tuple[Any, ...]]:
-        """Rows for ``key`` in any of ``segs`` (for chains too large to load whole)."""
+        """Rows for ``key`` in any of the (table-stored) ``segs``."""
         with self.connection() as con:
             return con.execute(
                 "SELECT seg, digest, size, doc, is_array, chain, deleted FROM entries "
@@ -349,38 +338,36 @@ class Metastore:
                 [list(segs), key],
             ).fetchall()
 
-    # -- the commit transaction -----------------------------------------
+    # -- the commit ---------------------------------------------------------
     def write_commit(
         self,
         con: duckdb.DuckDBPyConnection,
         entries: EntryBatch,
-        merges: Sequence[Merge],
         commit: CommitRow,
-        branch: str,
-        expected_tip: str | None,
-    ) -> dict[int, int]:
-        """Write a prepared commit inside an open transaction.
+    ) -> None:
+        """Write a prepared commit atomically; the caller holds the lease.
 
-        Returns the number of entries of each merged segment. Raises
-        ``RuntimeError`` if the branch no longer points at ``expected_tip``
-        (the caller holds the lease, so this means a logic error, not a race).
+        A commit whose segments all fit inline is a single INSERT (its own
+        transaction); otherwise the segment rows and the commit go in one
+        explicit transaction. The branch moves because the commit row names
+        it; the caller read the tip under the same lease, so no other
+        process can have moved the branch in between.
         """
-        self._insert_entries(con, entries)
-        merged: dict[int, int] = {}
-        for m in merges:
-            merged[m.target] = self._merge(con, m)
-        con.execute(f"INSERT INTO commits ({_COMMIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", commit.as_params())
-        (n,) = con.execute(
-            "UPDATE refs SET commit_id = ? WHERE kind = 'branch' AND name = ? "
-            "AND commit_id IS NOT DISTINCT FROM ?",
-            [commit.id, branch, expected_tip],
-        ).fetchone()
-        if n != 1:
-            raise RuntimeError(f"branch {branch!r} moved during commit")
-        # Takes effect only if the transaction commits; on rollback the
-        # caller's exception propagates and the epoch check below still holds.
-        self._pending_tip = (branch, commit.id, commit.seq)
-        return merged
+        insert = f"INSERT INTO commits ({_COMMIT_COLUMNS}) VALUES ({', '.join(['?'] * 14)})"
+        if not len(entries):
+            con.execute(insert, commit.as_params())
+        else:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                self._insert_entries(con, entries)
+                con.execute(insert, commit.as_params())
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+        if commit.branch is not None:
+            self._tips[commit.branch] = (self.lease.epoch, commit.id)
+        self._seq = (self.lease.epoch, commit.seq)
 
     def _insert_entries(self, con: duckdb.DuckDBPyConnection, e: EntryBatch) -> None:
         if not len(e):
@@ -412,22 +399,6 @@ class Metastore:
             params += [e.seg[i], e.key[i], e.digest[i], e.size[i], e.doc[i], e.is_array[i], e.chain[i], e.deleted[i]]
         placeholders = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows))
         con.execute(f"INSERT INTO entries ({_ENTRY_COLUMNS}) VALUES {placeholders}", params)
-
-    def _merge(self, con: duckdb.DuckDBPyConnection, m: Merge) -> int:
-        where = "WHERE rn = 1 AND NOT deleted" if m.drop_tombstones else "WHERE rn = 1"
-        (n,) = con.execute(
-            f"""
-            INSERT INTO entries ({_ENTRY_COLUMNS})
-            SELECT ?, key, digest, size, doc, is_array, chain, deleted FROM (
-                SELECT e.*, row_number() OVER (PARTITION BY e.key ORDER BY p.prio) AS rn
-                FROM entries e
-                JOIN (SELECT unnest(?::UBIGINT[]) AS seg, unnest(range(len(?::UBIGINT[]))) AS prio) p
-                ON e.seg = p.seg
-            ) {where} ORDER BY key
-            """,
-            [m.target, m.sources, m.sources],
-        ).fetchone()
-        return n
 
     # -- sessions -------------------------------------------------------
     def insert_session(self, s: SessionRow) -> None:

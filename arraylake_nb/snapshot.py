@@ -14,7 +14,8 @@ from collections import OrderedDict
 from collections.abc import Iterator
 
 from arraylake_nb import keys as zkeys
-from arraylake_nb.metastore import CommitRow, Metastore
+from arraylake_nb import journal
+from arraylake_nb.metastore import INLINE_BIT, CommitRow, Metastore
 from arraylake_nb.values import (
     DELETED,
     EMPTY_CHAIN,
@@ -80,7 +81,11 @@ class SegmentCache:
             if hit is not None:
                 self._segments.move_to_end(seg)
                 return hit
-        entries = decode_segment(self.metastore.load_segment(seg))
+        loaded = self.metastore.load_segment(seg)
+        if isinstance(loaded, bytes):
+            entries = journal.decode_segment(loaded, seg & (INLINE_BIT - 1))  # type: ignore[assignment]
+        else:
+            entries = decode_segment(loaded)
         self.put(seg, entries)
         return entries
 
@@ -145,28 +150,26 @@ class Manifest:
         return v if isinstance(v, ChunkRef) else None
 
     def _lookup(self, rel_key: str) -> ChunkRef | None:
-        # Segments already decoded answer first; the rest in one query.
-        pending = []
+        # Small (inline) and already-decoded segments answer from memory; the
+        # large table-stored ones are asked in one query. Newest segment wins.
+        table_segs = []
         for seg, _ in self.chain:
             with self._cache._lock:
                 cached = self._cache._segments.get(seg)
-            if cached is None:
-                pending.append(seg)
+            if cached is None and not seg & INLINE_BIT:
+                table_segs.append(seg)
+        rows = {int(r[0]): r for r in self._cache.metastore.lookup(table_segs, rel_key)} if table_segs else {}
+        for seg, _ in self.chain:
+            if seg in rows:
+                v = decode_row(*rows[seg][1:])
+            elif seg in table_segs:
                 continue
-            if pending:
-                break
-            v = cached.get(rel_key)
-            if v is not None:
-                return v if isinstance(v, ChunkRef) else None
-        if not pending:
-            return None
-        rows = self._cache.metastore.lookup([s for s, _ in self.chain], rel_key)
-        if not rows:
-            return None
-        order = {s: i for i, (s, _) in enumerate(self.chain)}
-        row = min(rows, key=lambda r: order[int(r[0])])
-        v = decode_row(*row[1:])
-        return v if isinstance(v, ChunkRef) else None
+            else:
+                v = self._cache.segment(seg).get(rel_key)  # type: ignore[assignment]
+                if v is None:
+                    continue
+            return v if isinstance(v, ChunkRef) else None
+        return None
 
     def items(self) -> Iterator[tuple[str, Value]]:
         return iter(self._entries().items())
