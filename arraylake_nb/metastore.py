@@ -63,12 +63,11 @@ _ENTRY_COLUMNS = "seg, key, digest, size, doc, is_array, chain, deleted"
 # with no UPDATE of the ref (the lease makes check-and-insert atomic).
 _REF_SELECT = """
     SELECT r.kind, r.name,
-           CASE WHEN r.kind = 'branch' THEN coalesce(
-               (SELECT c.id FROM commits c WHERE c.branch = r.name AND c.seq > r.set_seq
-                ORDER BY c.seq DESC LIMIT 1), r.commit_id)
-           ELSE r.commit_id END AS commit_id,
+           CASE WHEN r.kind = 'branch' AND t.top > r.set_seq THEN t.tip ELSE r.commit_id END AS commit_id,
            r.message, r.created_at, r.author_name, r.author_email
     FROM refs r
+    LEFT JOIN (SELECT branch, arg_max(id, seq) AS tip, max(seq) AS top FROM commits GROUP BY branch) t
+      ON t.branch = r.name
 """
 #: Segment ids are ``seq << 20 | i``; this bit marks a segment stored inline in
 #: its commit's row (small deltas) rather than as rows of ``entries``.
@@ -170,10 +169,10 @@ class Metastore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.lease = Lease(self.path)
-        # Branch tips and the last commit sequence number, valid only while the
+        # All refs and the last commit sequence number, valid only while the
         # lease is held without interruption (same epoch): then no other
         # process can have changed them, and this process changes them only here.
-        self._tips: dict[str, tuple[int, str | None]] = {}
+        self._refs: tuple[int, list[RefRow]] | None = None
         self._seq: tuple[int, int] | None = None
 
     @property
@@ -219,37 +218,34 @@ class Metastore:
             return dict(con.execute("SELECT key, value FROM repo_info").fetchall())
 
     # -- refs ---------------------------------------------------------------
+    def _all_refs(self, con: duckdb.DuckDBPyConnection) -> list[RefRow]:
+        epoch = self.lease.epoch
+        if self._refs is None or self._refs[0] != epoch:
+            rows = con.execute(f"{_REF_SELECT} ORDER BY r.created_at DESC, r.name").fetchall()
+            self._refs = (epoch, [RefRow(*r) for r in rows])
+        return self._refs[1]
+
     def get_ref(self, kind: str, name: str) -> RefRow | None:
         with self.connection() as con:
-            row = con.execute(f"{_REF_SELECT} WHERE r.kind = ? AND r.name = ?", [kind, name]).fetchone()
-        return RefRow(*row) if row else None
+            return next((r for r in self._all_refs(con) if r.kind == kind and r.name == name), None)
 
     def find_ref(self, name: str) -> RefRow | None:
         """The branch called ``name``, else the tag called ``name``, else None."""
-        with self.connection() as con:
-            row = con.execute(
-                f"{_REF_SELECT} WHERE r.name = ? ORDER BY r.kind = 'tag' LIMIT 1", [name]
-            ).fetchone()
-        return RefRow(*row) if row else None
+        return self.get_ref("branch", name) or self.get_ref("tag", name)
 
     def branch_tip_and_seq(self, con: duckdb.DuckDBPyConnection, branch: str) -> tuple[bool, str | None, int]:
-        """(exists, tip, last commit seq) for a commit transaction, cached per lease epoch."""
+        """(exists, tip, last commit seq) for a commit, cached per lease epoch."""
+        ref = next((r for r in self._all_refs(con) if r.kind == "branch" and r.name == branch), None)
         epoch = self.lease.epoch
-        cached = self._tips.get(branch)
-        if cached is not None and cached[0] == epoch and self._seq is not None and self._seq[0] == epoch:
-            return True, cached[1], self._seq[1]
-        ref = con.execute(f"{_REF_SELECT} WHERE r.kind = 'branch' AND r.name = ?", [branch]).fetchone()
-        (seq,) = con.execute("SELECT coalesce(max(seq), 0) FROM commits").fetchone()
-        exists, tip = ref is not None, (ref[2] if ref is not None else None)
-        if exists:
-            self._tips[branch] = (epoch, tip)
-        self._seq = (epoch, seq)
-        return exists, tip, seq
+        if self._seq is None or self._seq[0] != epoch:
+            (seq,) = con.execute("SELECT coalesce(max(seq), 0) FROM commits").fetchone()
+            self._seq = (epoch, int(seq))
+        return ref is not None, (ref.commit_id if ref is not None else None), self._seq[1]
 
     def list_refs(self, kind: str) -> list[RefRow]:
+        """Branches or tags, newest first."""
         with self.connection() as con:
-            rows = con.execute(f"{_REF_SELECT} WHERE r.kind = ? ORDER BY r.created_at DESC, r.name", [kind]).fetchall()
-        return [RefRow(*r) for r in rows]
+            return [r for r in self._all_refs(con) if r.kind == kind]
 
     def insert_ref(self, ref: RefRow) -> bool:
         """Insert a ref unless one of that kind and name exists; True if inserted."""
@@ -264,13 +260,13 @@ class Metastore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) FROM commits))",
                 [ref.kind, ref.name, ref.commit_id, ref.message, ref.created_at, ref.author_name, ref.author_email],
             )
-            self._tips.clear()
+            self._refs = None
             return True
 
     def delete_ref(self, kind: str, name: str) -> bool:
         with self.transaction() as con:
             (n,) = con.execute("DELETE FROM refs WHERE kind = ? AND name = ?", [kind, name]).fetchone()
-            self._tips.clear()
+            self._refs = None
         return bool(n)
 
     # -- commits --------------------------------------------------------
@@ -365,8 +361,12 @@ class Metastore:
                 con.execute("ROLLBACK")
                 raise
             con.execute("COMMIT")
-        if commit.branch is not None:
-            self._tips[commit.branch] = (self.lease.epoch, commit.id)
+        if self._refs is not None and commit.branch is not None:
+            self._refs = (self._refs[0], [
+                RefRow(r.kind, r.name, commit.id, r.message, r.created_at, r.author_name, r.author_email)
+                if r.kind == "branch" and r.name == commit.branch else r
+                for r in self._refs[1]
+            ])
         self._seq = (self.lease.epoch, commit.seq)
 
     def _insert_entries(self, con: duckdb.DuckDBPyConnection, e: EntryBatch) -> None:
