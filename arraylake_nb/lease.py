@@ -4,7 +4,8 @@ DuckDB lets one process hold a database file at a time; a second cannot even
 open it read-only. Reopening for every query would cost 15-50 ms, so a process
 keeps the file open while it works and gives it up when it has been idle for
 ``idle_seconds`` or, between two operations, as soon as another process is
-waiting. Waiting processes announce themselves with a shared lock on a second
+waiting (a background thread checks every 20 ms, so a waiter never waits for
+the idle time to run out; the idle time only spares this process a reopen). Waiting processes announce themselves with a shared lock on a second
 file, which the holder can test without blocking.
 
 While a process holds the lease continuously, nobody else can change the
@@ -34,7 +35,7 @@ _LIVE: weakref.WeakSet[Lease] = weakref.WeakSet()
 class Lease:
     """Exclusive, revocable ownership of a DuckDB file across processes."""
 
-    def __init__(self, db_path: Path, *, idle_seconds: float = 0.2, timeout: float = 120.0) -> None:
+    def __init__(self, db_path: Path, *, idle_seconds: float = 1.0, timeout: float = 120.0) -> None:
         self.db_path = Path(db_path)
         self.idle_seconds = idle_seconds
         self.timeout = timeout

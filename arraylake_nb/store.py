@@ -238,12 +238,12 @@ class ArraylakeStore(Store):
         return await asyncio.to_thread(total)
 
     # -- writing --------------------------------------------------------
-    def _write(self, key: str, data: bytes) -> None:
+    def _write(self, key: str, data: bytes | memoryview) -> None:
         state = self._state()
         state.check_writable()
         value: Value
         if zkeys.is_metadata_key(key):
-            value = Doc.for_key(key, data)
+            value = Doc.for_key(key, bytes(data))
         else:
             value = ChunkRef(self.engine.chunks.put(data), len(data))
         state.set(key, value)
@@ -258,7 +258,8 @@ class ArraylakeStore(Store):
         self._check_writable()
         if not isinstance(value, Buffer):
             raise TypeError(f"ArraylakeStore.set(): `value` must be a Buffer instance. Got {type(value)}.")
-        await asyncio.to_thread(self._write, key, value.to_bytes())
+        # A view, not a copy: the chunk store hashes and writes it directly.
+        await asyncio.to_thread(self._write, key, memoryview(value.as_buffer_like()).cast("B"))
 
     async def set_if_not_exists(self, key: str, value: Buffer) -> None:
         self._check_writable()

@@ -297,6 +297,7 @@ def test_xarray_round_trip(repo) -> None:
     repo.commit("add dataset")
     back = repo.to_xarray("ocean")
     xr.testing.assert_identical(back.load(), ds)
+    xr.testing.assert_identical(xr.open_zarr(repo.store, group="ocean", consolidated=False).load(), ds)
 
 
 def test_checkout_warns_when_leaving_uncommitted_changes(repo) -> None:
