@@ -1,6 +1,6 @@
 """Engine benchmarks against zarr's LocalStore, measured in one process, interleaved.
 
-Run:  python benchmarks/bench_engine.py [--quick]
+Run:  python benchmarks/bench_engine.py [--quick]   (about 4 minutes; --quick: seconds)
 
 Prints a table of medians and ratios (ours / LocalStore) and writes nothing
 else; copy the figures into benchmarks/RESULTS.md.
@@ -47,31 +47,35 @@ def bulk_io(work: Path, n_mib: int, reps: int) -> list[tuple[str, float, float]]
     for label, compressors in (("uncompressed", None), ("zstd (zarr default)", "auto")):
         ours_w, ours_r, local_w, local_r = [], [], [], []
         for i in range(reps):
-            # LocalStore
-            lpath = work / f"local-{i}"
-            store = LocalStore(lpath)
+            # Alternate which store goes first, so neither always gets the
+            # warmer page cache or the quieter half of the run.
+            runs = [("local", local_w, local_r), ("ours", ours_w, ours_r)]
+            for which, w_times, r_times in runs if i % 2 == 0 else runs[::-1]:
+                if which == "local":
+                    lpath = work / f"local-{i}"
+                    store = LocalStore(lpath)
 
-            def lw() -> None:
-                a = zarr.create_array(store, name="f", shape=data.shape, chunks=chunks, dtype="f4", compressors=compressors)
-                a[:] = data
+                    def lw() -> None:
+                        a = zarr.create_array(store, name="f", shape=data.shape, chunks=chunks, dtype="f4", compressors=compressors)
+                        a[:] = data
 
-            local_w.append(timed(lw))
-            local_r.append(timed(lambda: zarr.open_array(store, path="f", mode="r")[:]))
-            shutil.rmtree(lpath)
-            # arraylake_nb (write includes the commit)
-            client = Client(root=work / f"ours-{i}")
-            repo = client.create_repo("bench/bulk")
+                    w_times.append(timed(lw))
+                    r_times.append(timed(lambda: zarr.open_array(store, path="f", mode="r")[:]))
+                    shutil.rmtree(lpath)
+                else:
+                    client = Client(root=work / f"ours-{i}")
+                    repo = client.create_repo("bench/bulk")
 
-            def ow() -> None:
-                a = zarr.create_array(repo.store, name="f", shape=data.shape, chunks=chunks, dtype="f4", compressors=compressors)
-                a[:] = data
-                repo.commit("bulk write")
+                    def ow() -> None:  # the write includes the commit
+                        a = zarr.create_array(repo.store, name="f", shape=data.shape, chunks=chunks, dtype="f4", compressors=compressors)
+                        a[:] = data
+                        repo.commit("bulk write")
 
-            ours_w.append(timed(ow))
-            ours_r.append(timed(lambda: zarr.open_array(repo.store, path="f", mode="r")[:]))
-            got = zarr.open_array(repo.store, path="f", mode="r")[:]
-            assert np.array_equal(got, data)
-            client.delete_repo("bench/bulk", imsure=True, imreallysure=True)
+                    w_times.append(timed(ow))
+                    r_times.append(timed(lambda: zarr.open_array(repo.store, path="f", mode="r")[:]))
+                    got = zarr.open_array(repo.store, path="f", mode="r")[:]
+                    assert np.array_equal(got, data)
+                    client.delete_repo("bench/bulk", imsure=True, imreallysure=True)
         mw, mr, lw_, lr_ = (statistics.median(x) for x in (ours_w, ours_r, local_w, local_r))
         rows.append((f"write {n_mib} MiB, {label}", mw, lw_))
         rows.append((f"read {n_mib} MiB, {label}", mr, lr_))
@@ -152,7 +156,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
     args = parser.parse_args()
-    n_mib, reps, n_commits, n_refs = (16, 1, 30, 20_000) if args.quick else (256, 3, 200, 1_000_000)
+    n_mib, reps, n_commits, n_refs = (16, 2, 30, 20_000) if args.quick else (256, 6, 200, 1_000_000)
     work = Path(tempfile.mkdtemp(prefix="alnb-bench-"))
     try:
         print(f"## Bulk I/O ({reps} reps, medians, seconds)\n")
