@@ -355,6 +355,19 @@ class AsyncRepo:
     async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.to_thread(fn, *args, **kwargs)
 
+    async def _run_warning(self, fn: Callable[..., T], *args: Any) -> T:
+        # Warnings raised in the worker thread would be lost to the caller's
+        # filters; record them there and re-emit them here.
+        def call() -> tuple[T, list[warnings.WarningMessage]]:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                return fn(*args), caught
+
+        result, caught = await asyncio.to_thread(call)
+        for w in caught:
+            warnings.warn(w.message, w.category, stacklevel=3)
+        return result
+
     async def ping(self) -> None:
         """Check that the metastore can be opened."""
         await self._run(self._core.engine.metastore.info)
@@ -362,21 +375,11 @@ class AsyncRepo:
     async def checkout(self, ref: str = "main", session_token: str | None = None, for_writing: bool = True,
                        expires_in: dt.timedelta = DEFAULT_SESSION_TIMEOUT) -> str | None:
         """Check out a branch, tag or commit id and start a new session; return the commit id."""
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            result = await self._run(self._core.checkout, ref, session_token, for_writing, expires_in)
-        for w in caught:
-            warnings.warn(w.message, w.category, stacklevel=2)
-        return result
+        return await self._run_warning(self._core.checkout, ref, session_token, for_writing, expires_in)
 
     async def commit(self, message: str, auto_ff: bool = True, checkout_for_writing: bool = True) -> str | None:
         """Commit this session's changes and start a new session; return the new commit id."""
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            result = await self._run(self._core.commit, message, auto_ff, checkout_for_writing)
-        for w in caught:
-            warnings.warn(w.message, w.category, stacklevel=2)
-        return result
+        return await self._run_warning(self._core.commit, message, auto_ff, checkout_for_writing)
 
     async def fast_forward(self) -> str | None:
         """Rebase the session onto its branch tip; ConflictError if paths overlap."""

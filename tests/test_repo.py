@@ -278,6 +278,10 @@ def test_async_api(root) -> None:
         await zarr.api.asynchronous.open_group(store=repo.store, mode="a")
         cid = await repo.commit("root group")
         assert [c.id for c in await repo.commit_log()] == [cid]
+        with pytest.warns(NothingToCommitWarning):
+            assert await repo.commit("nothing new") is None
+        with pytest.warns(UserWarning, match="not on a branch tip"):
+            await repo.checkout(cid)
         assert await client.list_repos() == ["org/async"]
         session = await repo.create_session()
         await session.abandon()
