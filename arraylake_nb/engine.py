@@ -504,23 +504,32 @@ class RepoEngine:
         ids = itertools.count(seq << _SEGMENTS_PER_COMMIT_BITS)
         path_delta: dict[str, Change] = {}
         chunk_delta: dict[str, dict[str, Change]] = defaultdict(dict)
+        # Changes that leave a key as it was in the base (deleting what never
+        # existed, rewriting identical bytes) are dropped, so they never make
+        # a commit on their own.
         for key, v in ov.changes.items():
             if zkeys.is_metadata_key(key):
-                if v is DELETED and key not in base.paths:
+                old = base.paths.get(key)
+                if v is DELETED and old is None:
+                    continue
+                if isinstance(v, Doc) and isinstance(old, Doc) and v.data == old.data and (
+                    v.manifest is None or v.manifest == old.manifest
+                ):
                     continue
                 path_delta[key] = v
                 continue
             owner = view.owner(key)
             if owner is not None:
                 rel = key[len(owner) + 1 :] if owner else key
-                if v is DELETED and view.manifest(owner).get(rel) is None:
+                current = view.manifest(owner).get(rel)
+                if (v is DELETED and current is None) or v == current:
                     if key in base.paths:
                         path_delta[key] = DELETED
                     continue
                 chunk_delta[owner][rel] = v
                 if key in base.paths:
                     path_delta[key] = DELETED
-            elif not (v is DELETED and key not in base.paths):
+            elif not (v is DELETED and key not in base.paths) and v != base.paths.get(key):
                 path_delta[key] = v
         final_arrays = view.arrays()
         for p in ov.deleted_prefixes:
