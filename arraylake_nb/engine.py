@@ -595,23 +595,72 @@ class RepoEngine:
 
     # -- integrity --------------------------------------------------------
     def reachable(self) -> tuple[set[int], dict[bytes, str]]:
-        """Segments and chunk digests reachable from any commit or live session."""
+        """Segments, and chunk digests with a key naming each, reachable from any commit.
+
+        Every segment referenced by a commit's path-map chain, its own changes,
+        or the manifest chain of an array document in those is read once; a
+        reference shadowed within one chain is still kept, because an older
+        commit sees it (so this errs on the side of keeping data).
+        """
+        todo: list[tuple[int, str | None]] = []
+        for commit in self.metastore.all_commits():
+            todo += [(s, None) for s, _ in decode_chain(commit.root_chain) or ()]
+            todo += commit.delta_segments()
         segs: set[int] = set()
         digests: dict[bytes, str] = {}
-        for commit in self.metastore.all_commits():
-            chain = decode_chain(commit.root_chain) or ()
-            segs.update(s for s, _ in chain)
-            segs.update(s for s, _ in commit.delta_segments())
-            for key, v in self.cache.resolve(chain).items():
+        while todo:
+            seg, array = todo.pop()
+            if seg in segs:
+                continue
+            segs.add(seg)
+            for key, v in self.cache.segment(seg).items():
                 if isinstance(v, ChunkRef):
-                    digests.setdefault(v.digest, key)
+                    digests.setdefault(v.digest, key if array is None else zkeys.join(array, key))
                 elif isinstance(v, Doc) and v.is_array and v.manifest:
-                    segs.update(s for s, _ in v.manifest)
-                    adir = zkeys.node_path(key)
-                    for rel, ref in self.cache.resolve(v.manifest).items():
-                        if isinstance(ref, ChunkRef):
-                            digests.setdefault(ref.digest, zkeys.join(adir, rel))
+                    todo += [(s, zkeys.node_path(key)) for s, _ in v.manifest]
         return segs, digests
+
+    def gc(self, older_than_seconds: float) -> tuple[int, int, int]:
+        """Remove chunk files and journals nothing can reach any more.
+
+        Kept: chunks reachable from any commit, and chunks named by the journal
+        of any live session. Removed: other chunk files last modified more than
+        ``older_than_seconds`` ago (a chunk another process has just written
+        but not yet journaled is younger than that), and journals of sessions
+        that were committed, abandoned or have expired. Returns (chunks
+        removed, bytes freed, journals removed).
+        """
+        _, reachable = self.reachable()
+        keep = set(reachable)
+        now = time.time()
+        live = {r.id for r in self.list_active_sessions()}
+        journals_removed = 0
+        for path in sorted(self.sessions_dir.glob("*.journal")):
+            sid = path.stem
+            if sid in live:
+                from arraylake_nb.journal import SetValue, iter_records
+
+                keep.update(r.value.digest for r in iter_records(path)
+                            if isinstance(r, SetValue) and isinstance(r.value, ChunkRef))
+            elif now - path.stat().st_mtime > older_than_seconds:
+                path.unlink(missing_ok=True)
+                journals_removed += 1
+                if sid in self._states:
+                    self._states[sid].meta.status = "expired"
+        removed = freed = 0
+        for digest in list(self.chunks.iter_digests()):
+            if digest in keep:
+                continue
+            path = self.chunks.path_for(digest)
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                continue
+            if now - st.st_mtime > older_than_seconds:
+                path.unlink(missing_ok=True)
+                removed += 1
+                freed += st.st_size
+        return removed, freed, journals_removed
 
 
 def _add_entry(entries: EntryBatch, seg: int, key: str, v: Change) -> None:

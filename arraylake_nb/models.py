@@ -241,3 +241,18 @@ class FsckReport(_Rendered):
     def __repr__(self) -> str:
         state = "OK" if self.ok else f"{len(self.missing)} missing, {len(self.corrupt)} corrupt"
         return f"<FsckReport {self.checked_chunks} chunks checked: {state}>"
+
+
+@dataclass(frozen=True, slots=True)
+class GcReport:
+    """What :meth:`~arraylake_nb.Repo.gc` removed."""
+
+    chunks_removed: int
+    bytes_freed: int
+    journals_removed: int
+
+    def __repr__(self) -> str:
+        return (
+            f"<GcReport {self.chunks_removed} chunk(s), {self.bytes_freed} bytes freed, "
+            f"{self.journals_removed} journal(s) removed>"
+        )

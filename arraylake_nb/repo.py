@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from arraylake_nb import keys as zkeys
 from arraylake_nb.config import Author
 from arraylake_nb.engine import RepoEngine
 from arraylake_nb.errors import (
@@ -31,6 +30,7 @@ from arraylake_nb.models import (
     Commit,
     CommitLog,
     FsckReport,
+    GcReport,
     RefList,
     SessionInfo,
     SessionList,
@@ -312,6 +312,10 @@ class _RepoCore:
         kwargs.setdefault("chunks", None)
         return xr.open_dataset(self.store(), engine="zarr", group=group, **kwargs)
 
+    def gc(self, older_than: dt.timedelta) -> GcReport:
+        removed, freed, journals = self.engine.gc(_seconds(older_than))
+        return GcReport(removed, freed, journals)
+
     def fsck(self) -> FsckReport:
         segs, digests = self.engine.reachable()
         state = self.state
@@ -331,10 +335,6 @@ class _RepoCore:
         active = {r.id for r in self.engine.list_active_sessions()}
         journals = sorted(p.stem for p in self.engine.sessions_dir.glob("*.journal") if p.stem not in active)
         return FsckReport(len(digests), missing, corrupt, len(on_disk - set(digests)), journals)
-
-
-def _node_path(path: str) -> str:
-    return zkeys.normalize_node_path(path)
 
 
 class AsyncRepo:
@@ -617,6 +617,16 @@ class Repo:
     def fsck(self) -> FsckReport:
         """Verify every chunk reachable from any commit; report missing or corrupt ones by key."""
         return self._core.fsck()
+
+    def gc(self, older_than: dt.timedelta = dt.timedelta(hours=1)) -> GcReport:
+        """Reclaim disk space: delete chunks and journals no commit or live session can reach.
+
+        Chunks written by abandoned or expired sessions become garbage; so do
+        journals of sessions that were committed, abandoned or expired. Only
+        files older than ``older_than`` are removed, which protects chunks a
+        writer in another process has stored but not yet recorded.
+        """
+        return self._core.gc(older_than)
 
     def __repr__(self) -> str:
         return f"<arraylake_nb.Repo '{self.name}'>"

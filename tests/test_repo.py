@@ -315,3 +315,36 @@ def test_checkout_warns_when_leaving_uncommitted_changes(repo) -> None:
         warnings.simplefilter("error")
         repo.join_session(sid)
     assert repo.root_group.attrs["pending"] == 1
+
+
+def test_gc_reclaims_abandoned_sessions_and_keeps_everything_reachable(client: Client) -> None:
+    repo = client.create_repo("org/gc")
+    arr = repo.root_group.create_array("x", shape=(8,), chunks=(2,), dtype="i4", compressors=None)
+    arr[:] = np.arange(8)
+    first = repo.commit("data")
+    repo.root_group["x"][:] = np.arange(8) + 100
+    repo.commit("overwrite")
+    # A session that writes and is abandoned leaves garbage behind.
+    repo.root_group["x"][:] = np.arange(8) + 200
+    repo.session.abandon()
+    # A live session in another Repo object must keep its chunks.
+    other = Client(root=client.root).get_repo("org/gc")
+    other.root_group["x"][:2] = [7, 7]
+    before = len(list(repo.store.engine.chunks.iter_digests()))
+    report = repo.gc(older_than=dt.timedelta(0))
+    assert report.chunks_removed == 4 and report.journals_removed == 1
+    assert len(list(repo.store.engine.chunks.iter_digests())) == before - 4
+    repo.checkout("main")
+    assert repo.fsck().ok
+    assert repo.root_group["x"][:].tolist() == list(range(100, 108))
+    with pytest.warns(UserWarning):
+        repo.checkout(first)
+    assert repo.root_group["x"][:].tolist() == list(range(8))
+    other.commit("from the live session")
+    repo.checkout("main")
+    assert repo.root_group["x"][:2].tolist() == [7, 7]
+    # A grace period protects recent files.
+    repo.root_group["x"][:] = 5
+    repo.session.abandon()
+    assert repo.gc().chunks_removed == 0
+    assert repo.gc(older_than=dt.timedelta(0)).chunks_removed == 1
