@@ -48,6 +48,7 @@ from arraylake_nb.values import (
     Change,
     ChunkRef,
     Doc,
+    Value,
     decode_chain,
     encode_chain,
 )
@@ -430,6 +431,10 @@ class RepoEngine:
         upstream = self._commits_between(base, tip, state.meta.branch or "")
         conflicts = self._conflicts(state, upstream)
         if conflicts:
+            # Both sides making the same change (say, two notebooks creating the
+            # same root group) is agreement, not a conflict.
+            conflicts = {k for k in conflicts if not self._same_as_upstream(state, k, tip)}
+        if conflicts:
             shown = ", ".join(sorted(conflicts)[:10]) + (" ..." if len(conflicts) > 10 else "")
             raise ConflictError(
                 f"Cannot fast-forward: {len(conflicts)} path(s) changed both in this session and on "
@@ -441,6 +446,24 @@ class RepoEngine:
             )
         state.base = self.snapshot(tip)
         state.meta.base_commit = tip
+
+    def _same_as_upstream(self, state: SessionState, key: str, tip: str | None) -> bool:
+        mine = state.overlay.changes.get(key)
+        if mine is None:
+            return False  # changed through a deleted directory: not a plain value
+        snap = self.snapshot(tip)
+        theirs: Value | None = snap.paths.get(key)
+        if theirs is None and not zkeys.is_metadata_key(key):
+            for d in zkeys.ancestors(key):
+                chain = snap.arrays.get(d)
+                if chain is not None:
+                    theirs = snap.manifest(chain).get(key[len(d) + 1 :] if d else key)
+                    break
+        if mine is DELETED:
+            return theirs is None
+        if isinstance(mine, Doc):
+            return isinstance(theirs, Doc) and theirs.data == mine.data
+        return mine == theirs
 
     def _commits_between(self, base: str | None, tip: str | None, branch: str) -> list[CommitRow]:
         if tip is None:

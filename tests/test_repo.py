@@ -348,3 +348,21 @@ def test_gc_reclaims_abandoned_sessions_and_keeps_everything_reachable(client: C
     repo.session.abandon()
     assert repo.gc().chunks_removed == 0
     assert repo.gc(older_than=dt.timedelta(0)).chunks_removed == 1
+
+
+def test_identical_changes_on_both_sides_are_not_a_conflict(client: Client) -> None:
+    client.create_repo("org/same")
+    a = client.get_repo("org/same")
+    b = Client(root=client.root).get_repo("org/same")
+    a.root_group.create_array("x", shape=(2,), dtype="i4")[:] = [1, 2]
+    b.root_group.create_array("x", shape=(2,), dtype="i4")[:] = [1, 2]
+    b.root_group.create_array("y", shape=(2,), dtype="i4")[:] = [3, 4]
+    a.commit("a")
+    b.commit("b: same x, plus y")  # root group and x are identical: no conflict
+    a.checkout("main")
+    assert a.root_group["y"][:].tolist() == [3, 4]
+    b.root_group["x"][:] = [9, 9]
+    a.root_group["x"][:] = [8, 8]
+    b.commit("b changes x")
+    with pytest.raises(ConflictError):
+        a.commit("a changes x differently")
