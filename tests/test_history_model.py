@@ -127,15 +127,14 @@ class HistoryMachine(RuleBasedStateMachine):
         branch = self.work.branch
         assert branch is not None
         tip = self.branches[branch]
-        if not self.work.changed() or (view == self.snapshots[self.work.base] and tip == self.work.base):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", NothingToCommitWarning)
-                cid = self.repo.commit(message)
-            if cid is None:
-                self.work = Working(base=tip, branch=branch)
-                return
-        else:
-            cid = self.repo.commit(message)
+        if view == self.snapshots[self.work.base]:
+            # Nothing differs from the base (no writes, or writes undone):
+            # no commit, and the session simply stands on the current tip.
+            with pytest.warns(NothingToCommitWarning):
+                assert self.repo.commit(message) is None
+            self.work = Working(base=tip, branch=branch)
+            return
+        cid = self.repo.commit(message)
         assert cid is not None
         # Rebased onto the tip: the tip's state plus this session's changes.
         self.work.base = tip
