@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from arraylake_nb import keys as zkeys
 from arraylake_nb.errors import (
     NotOnBranchError,
+    SessionError,
     ReadOnlyError,
     SessionAbandonedError,
     SessionExpiredError,
@@ -147,6 +148,12 @@ class SessionState:
             raise ReadOnlyError(
                 f"{READ_ONLY_MESSAGE}: this session was checked out with for_writing=False. "
                 f"Check out branch {self.meta.branch!r} with for_writing=True to write."
+            )
+        if self.meta.status == "committed":
+            raise SessionError(
+                f"Session {self.meta.id} was committed; it cannot take more writes. This handle belongs "
+                "to it: reopen arrays and groups through repo.root_group or repo.store, which follow the "
+                "new session."
             )
         if self._abandoned:
             raise SessionAbandonedError(

@@ -366,3 +366,13 @@ def test_identical_changes_on_both_sides_are_not_a_conflict(client: Client) -> N
     b.commit("b changes x")
     with pytest.raises(ConflictError):
         a.commit("a changes x differently")
+
+
+def test_handles_from_a_committed_session_refuse_writes(repo) -> None:
+    arr = repo.root_group.create_array("x", shape=(4,), chunks=(2,), dtype="i4")
+    arr[:] = 1
+    repo.commit("x")
+    with pytest.raises(SessionError, match="was committed"):
+        arr[:] = 2
+    assert repo.root_group["x"][:].tolist() == [1, 1, 1, 1]
+    assert arr[:].tolist() == [1, 1, 1, 1]
