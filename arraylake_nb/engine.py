@@ -561,7 +561,9 @@ class RepoEngine:
                     path_delta[key] = DELETED
             for a, chain in final_arrays.items():
                 adir = f"{a}/" if a else ""
-                if p.startswith(adir) and p != adir:
+                # Arrays that got their chunks in this session had deletions
+                # inside them recorded key by key (see SessionState.delete_prefix).
+                if p.startswith(adir) and p != adir and not view.explicit_chain(a):
                     for rel in view.base.manifest(chain).keys():
                         if (adir + rel).startswith(p) and (adir + rel) not in ov.changes:
                             chunk_delta[a][rel] = DELETED

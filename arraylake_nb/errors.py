@@ -88,6 +88,28 @@ class ConflictError(ArraylakeNbError):
         self.tip = tip
 
 
+class NodeNotFoundError(ArraylakeNbError, KeyError):
+    """No group or array exists at that path."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class NodeExistsError(ArraylakeNbError, ValueError):
+    """A group or array already exists at the destination path."""
+
+
+class InvalidMoveError(ArraylakeNbError, ValueError):
+    """A move or copy that cannot be done (into itself, into a missing parent, ...)."""
+
+
+class NodeMovedError(ArraylakeNbError, KeyError):
+    """A handle refers to a node that this session moved elsewhere."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class NotOnBranchError(ReadOnlyError):
     """The session is not on a branch tip, so it cannot commit or write."""
 

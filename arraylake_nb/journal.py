@@ -26,7 +26,7 @@ from arraylake_nb.values import DELETED, Chain, ChunkRef, Doc, _Deleted
 
 _FRAME = struct.Struct("<II")
 _U32 = struct.Struct("<I")
-_SET_CHUNK, _SET_DOC, _DELETE, _DELETE_PREFIX, _ABANDON, _EXPIRES = 1, 2, 3, 4, 5, 6
+_SET_CHUNK, _SET_DOC, _DELETE, _DELETE_PREFIX, _ABANDON, _EXPIRES, _MOVED = 1, 2, 3, 4, 5, 6, 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,15 @@ class SetExpiration:
     timestamp: float
 
 
-Record = SetValue | Delete | DeletePrefix | Abandon | SetExpiration
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """The node at ``source`` was moved to ``dest`` (so stale handles can say so)."""
+
+    source: str
+    dest: str
+
+
+Record = SetValue | Delete | DeletePrefix | Abandon | SetExpiration | Moved
 
 
 def _str(s: str) -> bytes:
@@ -99,6 +107,8 @@ def encode(record: Record) -> bytes:
         payload = bytes([_ABANDON])
     elif isinstance(record, SetExpiration):
         payload = bytes([_EXPIRES]) + struct.pack("<d", record.timestamp)
+    elif isinstance(record, Moved):
+        payload = bytes([_MOVED]) + _str(record.source) + _str(record.dest)
     else:  # pragma: no cover - guarded by the type
         raise TypeError(record)
     return _FRAME.pack(len(payload), zlib.crc32(payload)) + payload
@@ -128,6 +138,9 @@ def _decode(payload: memoryview) -> Record:
         return Abandon()
     if op == _EXPIRES:
         return SetExpiration(struct.unpack_from("<d", payload, 1)[0])
+    if op == _MOVED:
+        source, pos = _read_str(payload, 1)
+        return Moved(source, _read_str(payload, pos)[0])
     raise ValueError(f"unknown journal record type {op}")
 
 

@@ -256,3 +256,46 @@ class GcReport:
             f"<GcReport {self.chunks_removed} chunk(s), {self.bytes_freed} bytes freed, "
             f"{self.journals_removed} journal(s) removed>"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class TreeNode:
+    """A group or array in a :class:`Tree`; arrays carry shape and dtype."""
+
+    name: str
+    path: str
+    kind: str  # "group" or "array"
+    shape: tuple[int, ...] | None = None
+    dtype: str | None = None
+    children: tuple[TreeNode, ...] = ()
+
+    @property
+    def label(self) -> str:
+        if self.kind == "array":
+            return f"🇦 {self.name} {self.shape} {self.dtype}"
+        return f"📁 {self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Tree(_Rendered):
+    """The hierarchy below a prefix: groups before arrays, each sorted by name.
+
+    ``truncated`` counts nodes left out to keep the rendering short.
+    """
+
+    root: TreeNode
+    truncated: int = 0
+
+    def walk(self) -> Iterator[TreeNode]:
+        """Every node, depth first, groups before arrays."""
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.walk()) - 1
+
+    def __repr__(self) -> str:
+        return f"<Tree of {len(self)} node(s) under '/{self.root.path}'>"

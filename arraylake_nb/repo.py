@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from arraylake_nb import hierarchy
+from arraylake_nb import keys as zkeys
 from arraylake_nb.config import Author
 from arraylake_nb.engine import RepoEngine
 from arraylake_nb.errors import (
@@ -36,6 +38,7 @@ from arraylake_nb.models import (
     SessionList,
     SessionStatus,
     Tag,
+    Tree,
     _utc,
 )
 from arraylake_nb.names import validate_ref_name
@@ -45,7 +48,8 @@ from arraylake_nb.values import ChunkRef
 
 if TYPE_CHECKING:
     import xarray as xr
-    import zarr
+
+    from arraylake_nb.hierarchy import Group
 
 T = TypeVar("T")
 DEFAULT_SESSION_TIMEOUT = dt.timedelta(days=1)
@@ -297,13 +301,31 @@ class _RepoCore:
             self._store._state_ref = state
         return self._store
 
-    def root_group(self) -> zarr.Group:
-        import zarr
+    def root_group(self) -> Group:
+        return hierarchy.root_group(self.store())
 
-        store = self.store()
-        if store.read_only:
-            return zarr.open_group(store=store, mode="r", zarr_format=3)
-        return zarr.open_group(store=store, mode="a", zarr_format=3)
+    def _node_path(self, path: str) -> str:
+        return zkeys.normalize_node_path(path)
+
+    def move(self, source: str, dest: str) -> None:
+        state = self._require_state()
+        self.store()._check_writable()
+        state.move(self._node_path(source), self._node_path(dest))
+
+    def copy(self, source: str, dest: str) -> None:
+        state = self._require_state()
+        self.store()._check_writable()
+        state.copy(self._node_path(source), self._node_path(dest))
+
+    def tree(self, prefix: str = "", depth: int = 10, filter: str | None = None) -> Tree:
+        state = self._require_state()
+        state.sync()
+        return hierarchy.build_tree(state, prefix, depth, filter)
+
+    def filter_metadata(self, filter: str) -> list[str]:
+        state = self._require_state()
+        state.sync()
+        return hierarchy.filter_metadata(state, filter)
 
     def to_xarray(self, group: str | None = None, **kwargs: Any) -> xr.Dataset:
         import xarray as xr
@@ -606,9 +628,38 @@ class Repo:
         return self._core.store()
 
     @property
-    def root_group(self) -> zarr.Group:
-        """The root zarr Group of the current session (created on a branch if missing)."""
+    def root_group(self) -> Group:
+        """The root group of the current session (created on a branch if missing).
+
+        A zarr ``Group`` with attribute access to members (``repo.root_group.atlantic``)
+        and a working ``move``.
+        """
         return self._core.root_group()
+
+    def move(self, source: str, dest: str) -> None:
+        """Move a group or array (paths from the root) without copying any chunk."""
+        self._core.move(source, dest)
+
+    def copy(self, source: str, dest: str) -> None:
+        """Copy a group or array; the copy shares its chunks, so no bytes are copied."""
+        self._core.copy(source, dest)
+
+    def tree(self, prefix: str = "", depth: int = 10, filter: str | None = None) -> Tree:
+        """The hierarchy under ``prefix``: groups before arrays, ``📁 name`` / ``🇦 name (shape) dtype``.
+
+        ``filter`` is a JMESPath expression over each node's attributes; matching
+        nodes are shown with the groups that lead to them.
+        """
+        return self._core.tree(prefix, depth, filter)
+
+    def filter_metadata(self, filter: str) -> list[str]:
+        """Paths of the groups and arrays whose attributes match a JMESPath expression.
+
+        Nuances: NaN is matched as the string ``'NaN'``; two missing keys compare
+        equal (``null == null``); keys with special characters need double quotes
+        (``'"eo:val" == `12`'``). An invalid expression raises InvalidQueryError.
+        """
+        return self._core.filter_metadata(filter)
 
     def to_xarray(self, group: str | None = None, **kwargs: Any) -> xr.Dataset:
         """Open a group as an :class:`xarray.Dataset` (kwargs go to ``xarray.open_dataset``)."""

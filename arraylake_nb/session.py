@@ -16,6 +16,10 @@ from dataclasses import dataclass, field
 
 from arraylake_nb import keys as zkeys
 from arraylake_nb.errors import (
+    InvalidMoveError,
+    NodeExistsError,
+    NodeMovedError,
+    NodeNotFoundError,
     NotOnBranchError,
     SessionError,
     ReadOnlyError,
@@ -27,6 +31,7 @@ from arraylake_nb.journal import (
     Delete,
     DeletePrefix,
     Journal,
+    Moved,
     Record,
     SetExpiration,
     SetValue,
@@ -59,6 +64,7 @@ class Overlay:
 
     changes: dict[str, Change] = field(default_factory=dict)
     deleted_prefixes: set[str] = field(default_factory=set)
+    moved: dict[str, str] = field(default_factory=dict)  # "src/" -> dest path
 
     def covered(self, key: str) -> bool:
         """True if ``key`` lies in a directory this session deleted."""
@@ -82,6 +88,8 @@ class Overlay:
                 del self.changes[k]
             self.deleted_prefixes = {d for d in self.deleted_prefixes if not d.startswith(p)}
             self.deleted_prefixes.add(p)
+        elif isinstance(record, Moved):
+            self.moved[zkeys.dir_prefix(record.source)] = record.dest
 
     def __bool__(self) -> bool:
         return bool(self.changes or self.deleted_prefixes)
@@ -210,19 +218,37 @@ class SessionState:
                 return d
         return None
 
+    def explicit_chain(self, path: str) -> bool:
+        """True if array ``path`` got its chunk references in this session (move, copy)."""
+        key = self.array_doc_key(path)
+        v = self.overlay.changes.get(key) if key is not None else None
+        return isinstance(v, Doc) and v.manifest is not None
+
+    def _check_not_moved(self, key: str, owner: str | None) -> None:
+        if owner is not None or not self.overlay.moved or zkeys.is_metadata_key(key):
+            return
+        for src, dest in self.overlay.moved.items():
+            if key.startswith(src):
+                raise NodeMovedError(
+                    f"{src.rstrip('/')!r} was moved to {dest!r} in this session, so this handle no longer "
+                    f"points at data. Reopen it from its new place, e.g. repo.root_group[{dest!r}]."
+                )
+
     def get(self, key: str) -> Value | None:
         """The value of any key in this view."""
         self.sync()
         v = self.overlay.changes.get(key)
         if v is not None:
             return None if v is DELETED else v  # type: ignore[return-value]
-        if self.overlay.covered(key):
-            return None
         owner = self.owner(key)
-        if owner is not None:
+        self._check_not_moved(key, owner)
+        covered = self.overlay.covered(key)
+        if owner is not None and (not covered or self.explicit_chain(owner)):
             ref = self.base.manifest(self.array_chain(owner)).get(key[len(owner) + 1 :] if owner else key)
             if ref is not None:
                 return ref
+        if covered:
+            return None
         return self.base.paths.get(key)
 
     def arrays(self) -> dict[str, Chain]:
@@ -254,9 +280,10 @@ class SessionState:
             base_dir = f"{path}/" if path else ""
             if not (base_dir.startswith(prefix) or prefix.startswith(base_dir)):
                 continue
+            hide = (lambda k: False) if self.explicit_chain(path) else covered
             for rel in self.base.manifest(chain).keys():
                 k = base_dir + rel
-                if k.startswith(prefix) and k not in changes and k not in seen and not covered(k):
+                if k.startswith(prefix) and k not in changes and k not in seen and not hide(k):
                     yield k
 
     def manifest(self, path: str) -> Manifest:
@@ -265,6 +292,8 @@ class SessionState:
     # -- writing --------------------------------------------------------
     def set(self, key: str, value: Value) -> None:
         """Record that ``key`` now holds ``value`` (chunk bytes already stored)."""
+        if isinstance(value, ChunkRef):
+            self._check_not_moved(key, self.owner(key))
         records: list[Record] = []
         if isinstance(value, Doc):
             if value.is_array:
@@ -274,13 +303,83 @@ class SessionState:
         self._write(records)
 
     def delete(self, key: str) -> None:
+        self._check_not_moved(key, self.owner(key))
         records: list[Record] = self._unbind_if_array_lost(key, None)
         records.append(Delete(key))
         self._write(records)
 
     def delete_prefix(self, prefix: str) -> None:
         """Delete every key inside directory ``prefix`` (``""`` or ``"a/b/"``)."""
-        self._write([DeletePrefix(prefix)])
+        records: list[Record] = []
+        # Chunks an array got in this session (move, copy) are not hidden by a
+        # deleted directory; a directory deleted inside such an array is spelled
+        # out key by key (cost follows the chunks deleted).
+        for path in self.arrays():
+            adir = f"{path}/" if path else ""
+            if prefix.startswith(adir) and prefix != adir and self.explicit_chain(path):
+                records += [Delete(adir + rel) for rel in self.manifest(path).keys() if (adir + rel).startswith(prefix)]
+        records.append(DeletePrefix(prefix))
+        self._write(records)
+
+    # -- hierarchy ------------------------------------------------------
+    def node_exists(self, path: str) -> bool:
+        """True if a group or array document exists at ``path`` in this view."""
+        return any(self.doc_at(zkeys.join(path, name)) is not None for name in ("zarr.json", ".zarray", ".zgroup"))
+
+    def _node_records(self, source: str, dest: str) -> list[Record]:
+        """Records that recreate everything under ``source`` at ``dest``, sharing chunks."""
+        if not source:
+            raise InvalidMoveError("The root group cannot be moved or copied; move its members instead.")
+        if not self.node_exists(source):
+            raise NodeNotFoundError(f"No group or array at {source!r} to move or copy.")
+        if dest == source or dest.startswith(source + "/"):
+            raise InvalidMoveError(f"Cannot move or copy {source!r} into itself ({dest!r}).")
+        if self.node_exists(dest) or any(True for _ in self.iter_keys(zkeys.dir_prefix(dest))):
+            raise NodeExistsError(f"{dest!r} already exists; delete it first or choose another name.")
+        parent = zkeys.split(dest)[0]
+        if parent and not self.node_exists(parent):
+            raise InvalidMoveError(f"The parent group {parent!r} of {dest!r} does not exist; create it first.")
+        src_dir = zkeys.dir_prefix(source)
+        records: list[Record] = []
+        arrays = {p for p in self.arrays() if p == source or p.startswith(src_dir)}
+        covered = self.overlay.covered
+        # Metadata and loose keys (O(nodes)); array documents take their chain along.
+        for key in list(self.overlay.changes) + [k for k in self.base.paths if not covered(k)]:
+            if not key.startswith(src_dir):
+                continue
+            v = self.get(key)
+            if v is None:
+                continue
+            owner = self.owner(key)
+            if owner is not None and owner in arrays and not zkeys.is_metadata_key(key):
+                continue  # chunks travel with the array's chain
+            if isinstance(v, Doc) and v.is_array:
+                v = Doc(v.data, True, self.array_chain(zkeys.node_path(key)))
+            records.append(SetValue(dest + key[len(source):], v))
+        # Uncommitted chunk writes of arrays in the subtree.
+        for key, v in list(self.overlay.changes.items()):
+            if key.startswith(src_dir) and not zkeys.is_metadata_key(key) and self.owner(key) in arrays:
+                records.append(Delete(dest + key[len(source):]) if v is DELETED else SetValue(dest + key[len(source):], v))  # type: ignore[arg-type]
+        # Deduplicate (a key both in the overlay and the base): the last value wins.
+        seen: dict[str, Record] = {}
+        for r in records:
+            seen[r.key] = r  # type: ignore[union-attr]
+        return list(seen.values())
+
+    def move(self, source: str, dest: str) -> None:
+        """Move the node at ``source`` (and everything in it) to ``dest`` without copying chunks."""
+        with self._lock:
+            self.sync()
+            self.check_writable()
+            records = self._node_records(source, dest)
+            self._write([DeletePrefix(zkeys.dir_prefix(source)), *records, Moved(source, dest)])
+
+    def copy(self, source: str, dest: str) -> None:
+        """Copy the node at ``source`` to ``dest``; both share the chunks."""
+        with self._lock:
+            self.sync()
+            self.check_writable()
+            self._write(self._node_records(source, dest))
 
     def abandon(self) -> None:
         with self._lock:

@@ -24,6 +24,7 @@ from arraylake_nb.models import (
     SessionList,
     SessionStatus,
     Tag,
+    Tree,
 )
 
 __all__ = ["html", "rich_renderable", "text"]
@@ -83,6 +84,7 @@ rich_renderable.register(SessionInfo, _rich.session_info)
 rich_renderable.register(SessionList, _rich.session_list)
 rich_renderable.register(SessionStatus, _rich.session_status)
 rich_renderable.register(FsckReport, _rich.fsck_report)
+rich_renderable.register(Tree, _rich.tree)
 
 html.register(Commit, _html.commit)
 html.register(CommitLog, _html.commit_log)
@@ -93,6 +95,7 @@ html.register(SessionInfo, _html.session_info)
 html.register(SessionList, _html.session_list)
 html.register(SessionStatus, _html.session_status)
 html.register(FsckReport, _html.fsck_report)
+html.register(Tree, _html.tree)
 
 
 def text(model: object) -> str:

@@ -37,6 +37,7 @@ from arraylake_nb.models import (
     SessionList,
     SessionStatus,
     Tag,
+    Tree,
 )
 
 VISIBLE_ROWS = 20
@@ -309,3 +310,22 @@ def fsck_report(report: FsckReport) -> str:
     if rows:
         body += _rows(rows, len(report.missing) + len(report.corrupt), _lines)
     return _wrap("fsckreport", body + _note(fsck_leftovers(report)))
+
+
+def tree(t: Tree) -> str:
+    """Nested lists, groups before arrays; deep levels open on demand."""
+
+    def render(node, level: int) -> str:  # noqa: ANN001
+        items = []
+        for child in node.children:
+            label = escape(child.label)
+            if child.children:
+                opened = " open" if level < 2 else ""
+                items.append(f"<li><details{opened}><summary>{label}</summary>{render(child, level + 1)}</details></li>")
+            else:
+                items.append(f"<li>{label}</li>")
+        return f'<ul class="alnb-tree">{"".join(items)}</ul>'
+
+    head = escape(f"/{t.root.path}" if t.root.path else "/")
+    more = _note(f"... and {t.truncated} more node(s); narrow the prefix or depth") if t.truncated else ""
+    return _wrap("tree", f"<div><code>{head}</code></div>{render(t.root, 0)}{more}")

@@ -25,6 +25,7 @@ from arraylake_nb.models import (
     SessionList,
     SessionStatus,
     Tag,
+    Tree,
 )
 
 PAGE = 50
@@ -361,3 +362,18 @@ def fsck_report(report: FsckReport) -> RenderableType:
         parts.append(_more(bad - MAX_PROBLEMS))
     parts.append(Text(fsck_leftovers(report), style=_DIM))
     return Group(*parts)
+
+
+def tree(t: Tree) -> RenderableType:
+    """A Rich tree: ``📁 name`` for groups, ``🇦 name (shape) dtype`` for arrays."""
+    from rich.tree import Tree as RichTree
+
+    root = RichTree(Text(f"/{t.root.path}" if t.root.path else "/"))
+    stack = [(root, child) for child in reversed(t.root.children)]
+    while stack:
+        parent, node = stack.pop()
+        branch = parent.add(Text(node.label))
+        stack.extend((branch, child) for child in reversed(node.children))
+    if t.truncated:
+        return Group(root, Text(f"... and {t.truncated} more node(s); narrow the prefix or depth"))
+    return root
