@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -161,7 +162,10 @@ def compile_query(expression: str) -> Any:
     if not isinstance(expression, str) or not expression.strip():
         raise InvalidQueryError("A metadata filter must be a non-empty JMESPath expression, e.g. \"units == 'm'\".")
     try:
-        return jmespath.compile(expression)
+        with warnings.catch_warnings():
+            # The documented examples use JMESPath's older unquoted literals (`2022-05-01`).
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            return jmespath.compile(expression)
     except jmespath.exceptions.JMESPathError as e:
         raise InvalidQueryError(
             f"Invalid JMESPath expression {expression!r}: {e}. Quote keys with special characters "
