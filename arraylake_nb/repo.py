@@ -469,6 +469,22 @@ class AsyncRepo:
         """Verify every reachable chunk; report missing, corrupt and unreachable data."""
         return await self._run(self._core.fsck)
 
+    async def tree(self, prefix: str = "", depth: int = 10, filter: str | None = None) -> Tree:
+        """The hierarchy under ``prefix`` (see :meth:`Repo.tree`)."""
+        return await self._run(self._core.tree, prefix, depth, filter)
+
+    async def filter_metadata(self, filter: str) -> list[str]:
+        """Paths of groups and arrays whose attributes match a JMESPath expression."""
+        return await self._run(self._core.filter_metadata, filter)
+
+    async def move(self, source: str, dest: str) -> None:
+        """Move a group or array without copying chunks."""
+        await self._run(self._core.move, source, dest)
+
+    async def copy(self, source: str, dest: str) -> None:
+        """Copy a group or array, sharing its chunks."""
+        await self._run(self._core.copy, source, dest)
+
     def __repr__(self) -> str:
         return f"<arraylake_nb.AsyncRepo '{self.name}'>"
 

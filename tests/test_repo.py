@@ -283,6 +283,8 @@ def test_async_api(root) -> None:
         with pytest.warns(UserWarning, match="not on a branch tip"):
             await repo.checkout(cid)
         assert await client.list_repos() == ["org/async"]
+        assert await repo.filter_metadata("missing == `1`") == []
+        assert "/" in str(await repo.tree())
         session = await repo.create_session()
         await session.abandon()
         await client.delete_repo("org/async", imsure=True, imreallysure=True)
