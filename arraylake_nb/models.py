@@ -299,3 +299,46 @@ class Tree(_Rendered):
 
     def __repr__(self) -> str:
         return f"<Tree of {len(self)} node(s) under '/{self.root.path}'>"
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeChange:
+    """One attribute of one node that differs: ``old``/``new`` are None when absent."""
+
+    path: str
+    key: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkChanges:
+    """Chunks of one array that differ (written or deleted); ``coords`` lists at most 1000."""
+
+    path: str
+    count: int
+    coords: tuple[tuple[int, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Diff(_Rendered):
+    """What changed between two versions: nodes added, deleted and moved, attributes, chunks."""
+
+    from_ref: str
+    to_ref: str
+    added: list[tuple[str, str]]  # (path, "group" | "array")
+    deleted: list[tuple[str, str]]
+    moved: list[tuple[str, str]]  # (old path, new path)
+    attributes: list[AttributeChange]
+    chunks: list[ChunkChanges]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.deleted or self.moved or self.attributes or self.chunks)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Diff {self.from_ref[:12]}..{self.to_ref[:12]}: +{len(self.added)} -{len(self.deleted)} "
+            f"moved {len(self.moved)}, {len(self.attributes)} attribute(s), "
+            f"{sum(c.count for c in self.chunks)} chunk(s)>"
+        )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from arraylake_nb import hierarchy
 from arraylake_nb import keys as zkeys
 from arraylake_nb.config import Author
+from arraylake_nb.diff import VersionView, diff_views
 from arraylake_nb.engine import RepoEngine
 from arraylake_nb.errors import (
     ArraylakeNbError,
@@ -31,6 +32,7 @@ from arraylake_nb.models import (
     Branch,
     Commit,
     CommitLog,
+    Diff,
     FsckReport,
     GcReport,
     RefList,
@@ -317,6 +319,19 @@ class _RepoCore:
         self.store()._check_writable()
         state.copy(self._node_path(source), self._node_path(dest))
 
+    def _version(self, ref: str | None) -> VersionView:
+        if ref is None:
+            state = self._require_state()
+            state.sync()
+            return VersionView(state, f"session {state.meta.id[:8]} (uncommitted)")
+        resolved = self.engine.resolve(ref)
+        meta = SessionMeta(f"diff-{resolved.commit_id}", None, resolved.commit_id, None, None, None, 0.0, 0.0, False)
+        view = SessionState(meta, self.engine.snapshot(resolved.commit_id), None)
+        return VersionView(view, ref if ref == resolved.commit_id else f"{ref} ({(resolved.commit_id or 'empty')[:8]})")
+
+    def diff(self, from_ref: str, to_ref: str | None = None) -> Diff:
+        return diff_views(self._version(from_ref), self._version(to_ref))
+
     def tree(self, prefix: str = "", depth: int = 10, filter: str | None = None) -> Tree:
         state = self._require_state()
         state.sync()
@@ -468,6 +483,10 @@ class AsyncRepo:
     async def fsck(self) -> FsckReport:
         """Verify every reachable chunk; report missing, corrupt and unreachable data."""
         return await self._run(self._core.fsck)
+
+    async def diff(self, from_ref: str, to_ref: str | None = None) -> Diff:
+        """What changed between two refs, or from a ref to this session (see :meth:`Repo.diff`)."""
+        return await self._run(self._core.diff, from_ref, to_ref)
 
     async def tree(self, prefix: str = "", depth: int = 10, filter: str | None = None) -> Tree:
         """The hierarchy under ``prefix`` (see :meth:`Repo.tree`)."""
@@ -659,6 +678,14 @@ class Repo:
     def copy(self, source: str, dest: str) -> None:
         """Copy a group or array; the copy shares its chunks, so no bytes are copied."""
         self._core.copy(source, dest)
+
+    def diff(self, from_ref: str, to_ref: str | None = None) -> Diff:
+        """What changed from ``from_ref`` to ``to_ref`` (default: this session, uncommitted changes included).
+
+        Lists groups and arrays added, deleted and moved, attributes changed
+        (old → new) and, per array, the chunks changed (count and grid coordinates).
+        """
+        return self._core.diff(from_ref, to_ref)
 
     def tree(self, prefix: str = "", depth: int = 10, filter: str | None = None) -> Tree:
         """The hierarchy under ``prefix``: groups before arrays, ``📁 name`` / ``🇦 name (shape) dtype``.

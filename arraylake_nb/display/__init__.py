@@ -18,6 +18,7 @@ from arraylake_nb.models import (
     Branch,
     Commit,
     CommitLog,
+    Diff,
     FsckReport,
     RefList,
     SessionInfo,
@@ -85,6 +86,7 @@ rich_renderable.register(SessionList, _rich.session_list)
 rich_renderable.register(SessionStatus, _rich.session_status)
 rich_renderable.register(FsckReport, _rich.fsck_report)
 rich_renderable.register(Tree, _rich.tree)
+rich_renderable.register(Diff, _rich.diff)
 
 html.register(Commit, _html.commit)
 html.register(CommitLog, _html.commit_log)
@@ -96,6 +98,7 @@ html.register(SessionList, _html.session_list)
 html.register(SessionStatus, _html.session_status)
 html.register(FsckReport, _html.fsck_report)
 html.register(Tree, _html.tree)
+html.register(Diff, _html.diff)
 
 
 def text(model: object) -> str:

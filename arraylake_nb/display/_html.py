@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from html import escape
 
 from arraylake_nb.display._rich import (
+    diff_lines,
     MAX_PROBLEMS,
     NO_COMMIT,
     PAGE,
@@ -31,6 +32,7 @@ from arraylake_nb.models import (
     Branch,
     Commit,
     CommitLog,
+    Diff,
     FsckReport,
     RefList,
     SessionInfo,
@@ -329,3 +331,17 @@ def tree(t: Tree) -> str:
     head = escape(f"/{t.root.path}" if t.root.path else "/")
     more = _note(f"... and {t.truncated} more node(s); narrow the prefix or depth") if t.truncated else ""
     return _wrap("tree", f"<div><code>{head}</code></div>{render(t.root, 0)}{more}")
+
+
+def diff(d: Diff) -> str:
+    """The diff's lines; beyond 20 they fold into a details element."""
+    lines = diff_lines(d)
+    head, rest = lines[:21], lines[21:1001]
+    def row(style: str, line: str) -> str:
+        return f'<div class="alnb-diff-{escape(style.split()[0])}">{escape(line)}</div>'
+    body = "".join(row(s, l) for s, l in head)
+    if rest:
+        body += f"<details><summary>{len(rest)} more</summary>{''.join(row(s, l) for s, l in rest)}</details>"
+    if len(lines) > 1001:
+        body += _note(f"... and {len(lines) - 1001} more lines not shown")
+    return _wrap("diff", body)

@@ -19,6 +19,7 @@ from arraylake_nb.models import (
     Branch,
     Commit,
     CommitLog,
+    Diff,
     FsckReport,
     RefList,
     SessionInfo,
@@ -377,3 +378,28 @@ def tree(t: Tree) -> RenderableType:
     if t.truncated:
         return Group(root, Text(f"... and {t.truncated} more node(s); narrow the prefix or depth"))
     return root
+
+
+def diff_lines(d: Diff) -> list[tuple[str, str]]:
+    """(style, line) pairs of a diff, shared by the Rich and HTML renderings."""
+    lines: list[tuple[str, str]] = [("bold", f"Diff {d.from_ref} → {d.to_ref}")]
+    if d.empty:
+        return lines + [(_DIM, "No differences")]
+    lines += [("green", f"➕ {kind} {path}") for path, kind in d.added]
+    lines += [("red", f"➖ {kind} {path}") for path, kind in d.deleted]
+    lines += [("cyan", f"🔀 {old} → {new}") for old, new in d.moved]
+    lines += [("yellow", f"✏️  {c.path or '/'}: {c.key}: {c.old!r} → {c.new!r}") for c in d.attributes]
+    for c in d.chunks:
+        shown = ", ".join(str(t) for t in c.coords[:10])
+        more = f", ... ({c.count - min(len(c.coords), 10)} more)" if c.count > 10 else ""
+        lines.append(("magenta", f"🧩 {c.path}: {c.count} chunk(s) changed: {shown}{more}"))
+    return lines
+
+
+def diff(d: Diff) -> RenderableType:
+    """Nodes added, deleted and moved, attribute changes, and changed chunks per array."""
+    lines = diff_lines(d)
+    shown = [Text(line, style=style) for style, line in lines[: MAX_LINES + 1]]
+    if len(lines) > MAX_LINES + 1:
+        shown.append(Text(f"... and {len(lines) - MAX_LINES - 1} more lines", style=_DIM))
+    return Group(*shown)
