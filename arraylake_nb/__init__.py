@@ -28,6 +28,26 @@ from arraylake_nb.store import ArraylakeStore
 
 __version__ = "0.1.0"
 
+
+def load_ipython_extension(ipython):  # noqa: ANN001, ANN201
+    """``%load_ext arraylake_nb``: the ``%arraylake`` magics and commit provenance."""
+    from arraylake_nb.magics import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython):  # noqa: ANN001, ANN201
+    from arraylake_nb.magics import unload_ipython_extension as unload
+
+    unload(ipython)
+
+
+def use_repo(repo):  # noqa: ANN001, ANN201
+    """Make ``repo`` the repository the ``%arraylake`` magics act on."""
+    from arraylake_nb.magics import use_repo as use
+
+    use(repo)
+
 __all__ = [
     "ArraylakeNbError",
     "ArraylakeStore",
@@ -49,4 +69,6 @@ __all__ = [
     "SessionAbandonedError",
     "SessionExpiredError",
     "SessionNotFoundError",
+    "load_ipython_extension",
+    "use_repo",
 ]

@@ -26,7 +26,7 @@ from arraylake_nb.values import DELETED, Chain, ChunkRef, Doc, _Deleted
 
 _FRAME = struct.Struct("<II")
 _U32 = struct.Struct("<I")
-_SET_CHUNK, _SET_DOC, _DELETE, _DELETE_PREFIX, _ABANDON, _EXPIRES, _MOVED = 1, 2, 3, 4, 5, 6, 7
+_SET_CHUNK, _SET_DOC, _DELETE, _DELETE_PREFIX, _ABANDON, _EXPIRES, _MOVED, _ROLLBACK = 1, 2, 3, 4, 5, 6, 7, 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +71,14 @@ class Moved:
     dest: str
 
 
-Record = SetValue | Delete | DeletePrefix | Abandon | SetExpiration | Moved
+@dataclass(frozen=True, slots=True)
+class Rollback:
+    """The session's changes are again exactly those of the journal's first ``offset`` bytes."""
+
+    offset: int
+
+
+Record = SetValue | Delete | DeletePrefix | Abandon | SetExpiration | Moved | Rollback
 
 
 def _str(s: str) -> bytes:
@@ -109,6 +116,8 @@ def encode(record: Record) -> bytes:
         payload = bytes([_EXPIRES]) + struct.pack("<d", record.timestamp)
     elif isinstance(record, Moved):
         payload = bytes([_MOVED]) + _str(record.source) + _str(record.dest)
+    elif isinstance(record, Rollback):
+        payload = bytes([_ROLLBACK]) + struct.pack("<Q", record.offset)
     else:  # pragma: no cover - guarded by the type
         raise TypeError(record)
     return _FRAME.pack(len(payload), zlib.crc32(payload)) + payload
@@ -138,6 +147,8 @@ def _decode(payload: memoryview) -> Record:
         return Abandon()
     if op == _EXPIRES:
         return SetExpiration(struct.unpack_from("<d", payload, 1)[0])
+    if op == _ROLLBACK:
+        return Rollback(struct.unpack_from("<Q", payload, 1)[0])
     if op == _MOVED:
         source, pos = _read_str(payload, 1)
         return Moved(source, _read_str(payload, pos)[0])
@@ -219,6 +230,13 @@ class Journal:
             return os.fstat(self._handle()).st_size if self._fd is not None else self.path.stat().st_size
         except FileNotFoundError:
             return 0
+
+    def read_range(self, start: int, end: int) -> list[Record]:
+        """The records between two record boundaries."""
+        if end <= start:
+            return []
+        records, _ = decode_all(os.pread(self._handle(), end - start, start))
+        return records
 
     def read_from(self, offset: int) -> tuple[list[Record], int]:
         """Records from ``offset`` on, and the offset after the last intact one."""

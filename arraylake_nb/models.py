@@ -57,6 +57,16 @@ class Commit(_Rendered):
         return self.id[:8]
 
     @property
+    def cell_source(self) -> str | None:
+        """The notebook cell that made this commit, when it was made from a notebook."""
+        return self.metadata.get("cell")
+
+    @property
+    def notebook(self) -> str | None:
+        """The notebook that made this commit, when the kernel knew its path."""
+        return self.metadata.get("notebook")
+
+    @property
     def author_entry(self) -> str:
         return f"{self.author_name or 'unknown'} <{self.author_email or ''}>"
 
@@ -71,7 +81,17 @@ class CommitLog(_Rendered):
     so the first page of a long history renders fast.
     """
 
-    def __init__(self, head: str | None, length: int, fetch: Callable[[int | None], Sequence[Commit]]):
+    def __init__(
+        self,
+        head: str | None,
+        length: int,
+        fetch: Callable[[int | None], Sequence[Commit]],
+        *,
+        page_size: int = 50,
+        show_provenance: bool = False,
+    ) -> None:
+        self.page_size = page_size
+        self.show_provenance = show_provenance
         self.head = head
         self._length = length
         self._fetch = fetch

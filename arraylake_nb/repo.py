@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from arraylake_nb import hierarchy
+from arraylake_nb import hierarchy, provenance
 from arraylake_nb import keys as zkeys
 from arraylake_nb.config import Author
 from arraylake_nb.diff import VersionView, diff_views
@@ -184,6 +184,7 @@ class _RepoCore:
         if not isinstance(message, str):
             raise TypeError("commit message must be a string")
         state = self._require_state()
+        metadata = {**provenance.current(), **(metadata or {})}
         row = self.engine.commit(
             state, message, auto_ff=auto_ff, author=self.author,
             metadata=json.dumps(metadata) if metadata else None,
@@ -219,10 +220,10 @@ class _RepoCore:
             metadata=meta, labels=tuple((labels or {}).get(row.id, ())),
         )
 
-    def commit_log(self) -> CommitLog:
+    def commit_log(self, page_size: int = 50, show_provenance: bool = False) -> CommitLog:
         head = self._require_state().meta.base_commit or None
         if head is None:
-            return CommitLog(None, 0, lambda n: [])
+            return CommitLog(None, 0, lambda n: [], page_size=page_size, show_provenance=show_provenance)
         row = self.engine.commit_row(head)
         assert row is not None
 
@@ -230,7 +231,7 @@ class _RepoCore:
             labels = self._labels()
             return [self._commit(r, labels) for r in self.engine.ancestry(head, n)]
 
-        return CommitLog(head, row.depth + 1, fetch)
+        return CommitLog(head, row.depth + 1, fetch, page_size=page_size, show_provenance=show_provenance)
 
     def get_commit(self, ref: str) -> Commit:
         resolved = self.engine.resolve(ref)

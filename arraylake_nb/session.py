@@ -32,6 +32,7 @@ from arraylake_nb.journal import (
     DeletePrefix,
     Journal,
     Moved,
+    Rollback,
     Record,
     SetExpiration,
     SetValue,
@@ -123,6 +124,15 @@ class SessionState:
                 self._apply(r)
 
     def _apply(self, record: Record) -> None:
+        if isinstance(record, Rollback):
+            # Rebuild the changes from the journal's prefix (itself possibly
+            # holding rollbacks); session flags (abandoned, expiry) stay.
+            assert self.journal is not None
+            self.overlay = Overlay()
+            for r in self.journal.read_range(0, record.offset):
+                if not isinstance(r, (Abandon, SetExpiration)):
+                    self._apply(r)
+            return
         if isinstance(record, Abandon):
             self._abandoned = True
             self.meta.status = "abandoned"
@@ -380,6 +390,21 @@ class SessionState:
             self.sync()
             self.check_writable()
             self._write(self._node_records(source, dest))
+
+    def savepoint(self) -> int:
+        """A mark of the session's changes now, to return to with :meth:`rollback_to`."""
+        with self._lock:
+            self.sync()
+            return self._offset
+
+    def rollback_to(self, mark: int) -> None:
+        """Undo every change made since ``mark`` (earlier changes stay), durably."""
+        with self._lock:
+            self.sync()
+            if self._offset == mark or self.journal is None or not self.persisted:
+                return
+            self.journal.append([Rollback(mark)])
+            self.sync()
 
     def abandon(self) -> None:
         with self._lock:

@@ -17,7 +17,6 @@ from arraylake_nb.display._rich import (
     diff_lines,
     MAX_PROBLEMS,
     NO_COMMIT,
-    PAGE,
     author,
     base_commit_line,
     branch_line,
@@ -93,15 +92,20 @@ def _lines(body: str) -> str:
     return f'<div class="alnb-lines">{body}</div>'
 
 
-def _entry(c: Commit, short: bool) -> str:
+def _entry(c: Commit, short: bool, provenance: bool = True) -> str:
     labels = "".join(f'<span class="alnb-label">{escape(label)}</span>' for label in c.labels)
+    extra = ""
+    if provenance and (c.notebook or c.cell_source):
+        where = f"<div>📓 {escape(c.notebook)}</div>" if c.notebook else ""
+        cell = f"<pre>{escape(c.cell_source)}</pre>" if c.cell_source else ""
+        extra = f'<details class="alnb-provenance"><summary>cell</summary>{where}{cell}</details>'
     return (
         '<div class="alnb-commit">'
         f'<div class="alnb-commit-head">{_id(c.id, short)}{labels}'
         f'<span class="alnb-author">{escape(c.author_entry)}</span>'
         f'<span class="alnb-date">{escape(str(c.commit_time))}</span></div>'
         f'<div class="alnb-message">{escape(c.message)}</div>'
-        "</div>"
+        f"{extra}</div>"
     )
 
 
@@ -120,7 +124,7 @@ def commit(c: Commit) -> str:
 
 
 def commit_log(log: CommitLog) -> str:
-    """The newest :data:`~arraylake_nb.display._rich.PAGE` commits, short ids, and a count of the rest.
+    """The newest ``log.page_size`` commits, short ids, and a count of the rest.
 
     Parameters
     ----------
@@ -133,7 +137,7 @@ def commit_log(log: CommitLog) -> str:
     """
     if len(log) == 0:
         return _wrap("commitlog", _empty("No commits yet"))
-    body = "".join(_entry(c, short=True) for c in log[:PAGE])
+    body = "".join(_entry(c, short=True, provenance=log.show_provenance) for c in log[: log.page_size])
     note = log_more_note(log)
     return _wrap("commitlog", body + (_note(note) if note else ""))
 

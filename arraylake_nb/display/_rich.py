@@ -29,9 +29,6 @@ from arraylake_nb.models import (
     Tree,
 )
 
-PAGE = 50
-"""Commits rendered from a commit log; older ones are only counted."""
-
 MAX_LINES = 50
 """Rows (modified paths, refs, sessions) rendered before the rest is counted."""
 
@@ -85,10 +82,10 @@ def status_more_note(status: SessionStatus, shown: int) -> str | None:
 
 def log_more_note(log: CommitLog) -> str | None:
     """The line counting commits older than the first page, if any."""
-    older = len(log) - PAGE
+    older = len(log) - log.page_size
     if older <= 0:
         return None
-    return f"... {older} older commits; use repo.commit_log[{PAGE}:] to see more"
+    return f"... {older} older commits; use repo.commit_log[{log.page_size}:] to see more"
 
 
 def problems(report: FsckReport) -> Iterator[tuple[str, str, str]]:
@@ -151,11 +148,31 @@ def commit(c: Commit) -> RenderableType:
         Text(f"Date:   {c.commit_time}"),
         Text(""),
         Text(message),
+        *provenance_lines(c),
     )
 
 
+def provenance_lines(c: Commit) -> list[Text]:
+    """The notebook and cell a commit came from, if recorded (shown on demand)."""
+    lines = []
+    if c.notebook:
+        lines.append(Text(f"    📓 {c.notebook}", style=_DIM))
+    if c.cell_source:
+        src = c.cell_source.splitlines()
+        shown = "\n".join(f"    │ {line}" for line in src[:20])
+        more = f"\n    │ ... ({len(src) - 20} more lines)" if len(src) > 20 else ""
+        lines.append(Text(f"    cell:\n{shown}{more}", style=_DIM))
+    return lines
+
+
+def _commit_in_log(c: Commit, provenance: bool) -> RenderableType:
+    if provenance:
+        return commit(c)
+    return commit(Commit(c.id, c.parent_commit, c.message, c.author_name, c.author_email, c.commit_time, {}, c.labels))
+
+
 def commit_log(log: CommitLog) -> RenderableType:
-    """The newest :data:`PAGE` commits of a log, newest first, and a count of the rest.
+    """The newest ``log.page_size`` commits of a log, newest first, and a count of the rest.
 
     Parameters
     ----------
@@ -169,10 +186,10 @@ def commit_log(log: CommitLog) -> RenderableType:
     if len(log) == 0:
         return Text("No commits yet", style=_DIM)
     parts: list[RenderableType] = []
-    for c in log[:PAGE]:
+    for c in log[: log.page_size]:
         if parts:
             parts.append(Text(""))
-        parts.append(commit(c))
+        parts.append(_commit_in_log(c, log.show_provenance))
     note = log_more_note(log)
     if note:
         parts += [Text(""), Text(note, style=_DIM)]

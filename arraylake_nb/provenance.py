@@ -1,0 +1,35 @@
+"""Where a commit came from: the notebook cell (and notebook) that made it.
+
+When the IPython extension is loaded (``%load_ext arraylake_nb``), the source
+of the cell being run is remembered, and commits made while it runs record it
+in their metadata (``commit.cell_source``, ``commit.notebook``).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+_current: dict[str, str] = {}
+
+
+def cell_started(source: str, notebook: str | None) -> None:
+    _current.clear()
+    _current["cell"] = source
+    if notebook:
+        _current["notebook"] = notebook
+
+
+def cell_finished() -> None:
+    _current.clear()
+
+
+def current(user_ns: dict[str, Any] | None = None) -> dict[str, str]:
+    """Metadata for a commit made now: the running cell's source and notebook, if any."""
+    return dict(_current)
+
+
+def notebook_path(user_ns: dict[str, Any]) -> str | None:
+    """The notebook's path, when the kernel was told (JupyterLab sets it)."""
+    path = user_ns.get("__session__") or os.environ.get("JPY_SESSION_NAME")
+    return str(path) if path else None
