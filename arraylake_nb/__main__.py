@@ -1,22 +1,16 @@
-"""``python -m arraylake_nb``: a first look at the embedded default root.
-
-``python -m arraylake_nb demo`` creates (or reuses) ``demo/quickstart`` under
-the default root, writes and commits a small array, and prints the status,
-commit log and branches; without arguments it lists the repositories.
-"""
+"""``python -m arraylake_nb``: the ``arraylake-nb`` command line (see :mod:`arraylake_nb.cli`)."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 import rich
 
-from arraylake_nb import Client
-from arraylake_nb.errors import ArraylakeNbError
+from arraylake_nb.client import Client
 
 
-def _demo(client: Client) -> None:
+def demo(client: Client) -> None:
+    """Create (or extend) ``demo/quickstart``: write an array, commit, show status and log."""
     import numpy as np
 
     repo = client.get_or_create_repo("demo/quickstart")
@@ -28,29 +22,12 @@ def _demo(client: Client) -> None:
     arr.attrs["units"] = "degrees Celsius"
     rich.print(repo.status(limit=10))
     cid = repo.commit(f"quickstart run {n + 1}")
-    rich.print(f"\nCommitted [bold]{cid}[/bold] to {repo.name} in {repo.path}\n")
+    rich.print(f"\nCommitted {cid} to {repo.name} in {repo.path}\n")
     rich.print(repo.commit_log)
-    rich.print(repo.branches)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m arraylake_nb", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", nargs="?", choices=["repos", "demo"], default="repos")
-    parser.add_argument("--root", help="repository root (default: $ARRAYLAKE_NB_ROOT or a per-user data dir)")
-    args = parser.parse_args(argv)
-    client = Client(root=args.root)
-    try:
-        if args.command == "demo":
-            _demo(client)
-        else:
-            rich.print(f"Root: {client.root}")
-            for name in client.list_repos():
-                rich.print(f"  {name}")
-    except ArraylakeNbError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    return 0
+    rich.print(repo.tree())
 
 
 if __name__ == "__main__":
+    from arraylake_nb.cli import main
+
     sys.exit(main())

@@ -1,0 +1,147 @@
+"""The ``arraylake-nb`` command (also ``python -m arraylake_nb``).
+
+Read commands open repositories read-only; errors print one line and exit 1.
+``--output json`` prints machine-readable JSON instead of the Rich rendering.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import sys
+import warnings
+from typing import Any
+
+from rich.console import Console
+
+from arraylake_nb.client import Client
+from arraylake_nb.errors import ArraylakeNbError
+from arraylake_nb.models import CommitLog, RefList, SessionList, Tree, TreeNode
+from arraylake_nb.repo import Repo
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="arraylake-nb", description="Version control for Zarr data, on your machine.")
+    p.add_argument("--root", help="repository root (default: $ARRAYLAKE_NB_ROOT or a per-user data dir)")
+    p.add_argument("--output", choices=["text", "json"], default="text", help="output format")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    repo = sub.add_parser("repo", help="list, create or delete repositories")
+    rsub = repo.add_subparsers(dest="action", metavar="ACTION", required=True)
+    rlist = rsub.add_parser("list", help="list repositories")
+    rlist.add_argument("--org")
+    rsub.add_parser("create", help="create a repository").add_argument("name")
+    rdel = rsub.add_parser("delete", help="delete a repository and all its data")
+    rdel.add_argument("name")
+    rdel.add_argument("--yes", action="store_true", help="confirm: delete for good")
+
+    def with_ref(name: str, help: str) -> argparse.ArgumentParser:
+        cmd = sub.add_parser(name, help=help)
+        cmd.add_argument("name", help="org/name")
+        cmd.add_argument("--ref", default="main", help="branch, tag or commit (default: main)")
+        return cmd
+
+    tree = with_ref("tree", "groups and arrays")
+    tree.add_argument("--prefix", default="")
+    tree.add_argument("--depth", type=int, default=10)
+    tree.add_argument("--filter", help="JMESPath expression over node attributes")
+    with_ref("log", "commit log, newest first").add_argument("-n", type=int, default=20)
+    status = sub.add_parser("status", help="active sessions, or what one session changed")
+    status.add_argument("name")
+    status.add_argument("--session", help="a session id (see the list without it)")
+    diff = sub.add_parser("diff", help="changes between two refs")
+    diff.add_argument("name")
+    diff.add_argument("a")
+    diff.add_argument("b", nargs="?", default="main")
+    sub.add_parser("branches", help="branches").add_argument("name")
+    sub.add_parser("tags", help="tags").add_argument("name")
+    sub.add_parser("demo", help="create or extend demo/quickstart and show it")
+    return p
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dt.datetime):
+        return obj.isoformat()
+    if isinstance(obj, CommitLog):
+        return [_jsonable(c) for c in obj[: obj.page_size]]
+    if isinstance(obj, Tree):
+        return _jsonable(obj.root)
+    if isinstance(obj, TreeNode):
+        return {"name": obj.name, "path": obj.path, "kind": obj.kind, "shape": obj.shape, "dtype": obj.dtype,
+                "children": [_jsonable(c) for c in obj.children]}
+    if isinstance(obj, (RefList, list, tuple)):
+        return [_jsonable(x) for x in obj]
+    if isinstance(obj, SessionList):
+        return [_jsonable(s) for s in obj]
+    if dataclasses.is_dataclass(obj):
+        return {f.name: _jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    return obj
+
+
+def _open(client: Client, name: str, ref: str = "main") -> Repo:
+    repo = client.get_repo(name, checkout=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a tag or commit is a read-only checkout: that is the point
+        repo.checkout(ref, for_writing=False)
+    return repo
+
+
+def _run(args: argparse.Namespace) -> Any:
+    client = Client(root=args.root)
+    if args.command == "repo":
+        if args.action == "list":
+            return client.list_repos(args.org)
+        if args.action == "create":
+            client.create_repo(args.name)
+            return {"created": args.name}
+        if not args.yes:
+            raise ArraylakeNbError(f"Deleting {args.name} destroys all its data and history; add --yes to confirm.")
+        client.delete_repo(args.name, imsure=True, imreallysure=True)
+        return {"deleted": args.name}
+    if args.command == "demo":
+        from arraylake_nb.__main__ import demo
+
+        return demo(client)
+    if args.command == "tree":
+        return _open(client, args.name, args.ref).tree(args.prefix, depth=args.depth, filter=args.filter)
+    if args.command == "log":
+        return _open(client, args.name, args.ref)._core.commit_log(page_size=max(args.n, 1))
+    if args.command == "status":
+        repo = client.get_repo(args.name, checkout=False)
+        if args.session is None:
+            return repo.list_active_sessions()
+        repo.join_session(args.session)
+        return repo.status()
+    if args.command == "diff":
+        return _open(client, args.name).diff(args.a, args.b)
+    if args.command == "branches":
+        return _open(client, args.name).branches
+    if args.command == "tags":
+        return _open(client, args.name).tags
+    raise AssertionError(args.command)  # pragma: no cover - argparse rejects others
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        result = _run(args)
+    except (ArraylakeNbError, ValueError) as e:
+        print(f"arraylake-nb: error: {e}", file=sys.stderr)
+        return 1
+    if args.output == "json":
+        print(json.dumps(_jsonable(result), indent=2, default=str))
+    elif isinstance(result, list):
+        for item in result:
+            print(item)
+    elif isinstance(result, dict):
+        for k, v in result.items():
+            print(f"{k}: {v}")
+    elif result is not None and sys.stdout.isatty():
+        Console(soft_wrap=True).print(result)
+    elif result is not None:
+        print(result)
+    return 0
