@@ -40,6 +40,7 @@ from arraylake_nb.errors import (
 from arraylake_nb.journal import Journal
 from arraylake_nb.journal import encode_segments
 from arraylake_nb.metastore import INLINE_BIT, CommitRow, EntryBatch, Metastore, SessionRow
+from arraylake_nb.progress import progress
 from arraylake_nb.session import SessionMeta, SessionState
 from arraylake_nb.snapshot import SegmentCache, Snapshot
 from arraylake_nb.values import (
@@ -524,13 +525,33 @@ class RepoEngine:
         view = state
         base = state.base
         ov = state.overlay
-        ids = itertools.count(seq << _SEGMENTS_PER_COMMIT_BITS)
         path_delta: dict[str, Change] = {}
         chunk_delta: dict[str, dict[str, Change]] = defaultdict(dict)
         # Changes that leave a key as it was in the base (deleting what never
         # existed, rewriting identical bytes) are dropped, so they never make
         # a commit on their own.
+        with progress(len(ov.changes), "Preparing commit") as advance:
+            self._split_changes(view, ov, base, path_delta, chunk_delta, advance)
+        final_arrays = view.arrays()
+        for p in ov.deleted_prefixes:
+            for key in base.paths:
+                if key.startswith(p) and key not in ov.changes:
+                    path_delta[key] = DELETED
+            for a, chain in final_arrays.items():
+                adir = f"{a}/" if a else ""
+                # Arrays that got their chunks in this session had deletions
+                # inside them recorded key by key (see SessionState.delete_prefix).
+                if p.startswith(adir) and p != adir and not view.explicit_chain(a):
+                    for rel in view.base.manifest(chain).keys():
+                        if (adir + rel).startswith(p) and (adir + rel) not in ov.changes:
+                            chunk_delta[a][rel] = DELETED
+        return self._segments(view, base, seq, path_delta, chunk_delta, final_arrays)
+
+    @staticmethod
+    def _split_changes(view, ov, base, path_delta, chunk_delta, advance) -> None:  # noqa: ANN001
+        """Sort a session's changes into the path map and the arrays' manifests."""
         for key, v in ov.changes.items():
+            advance()
             if zkeys.is_metadata_key(key):
                 old = base.paths.get(key)
                 if v is DELETED and old is None:
@@ -554,19 +575,9 @@ class RepoEngine:
                     path_delta[key] = DELETED
             elif not (v is DELETED and key not in base.paths) and v != base.paths.get(key):
                 path_delta[key] = v
-        final_arrays = view.arrays()
-        for p in ov.deleted_prefixes:
-            for key in base.paths:
-                if key.startswith(p) and key not in ov.changes:
-                    path_delta[key] = DELETED
-            for a, chain in final_arrays.items():
-                adir = f"{a}/" if a else ""
-                # Arrays that got their chunks in this session had deletions
-                # inside them recorded key by key (see SessionState.delete_prefix).
-                if p.startswith(adir) and p != adir and not view.explicit_chain(a):
-                    for rel in view.base.manifest(chain).keys():
-                        if (adir + rel).startswith(p) and (adir + rel) not in ov.changes:
-                            chunk_delta[a][rel] = DELETED
+
+    def _segments(self, view, base, seq, path_delta, chunk_delta, final_arrays) -> PreparedCommit | None:  # noqa: ANN001
+        """New segments (inline when small) for the changes, with merges planned."""
         if not path_delta and not chunk_delta:
             return None
 

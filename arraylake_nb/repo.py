@@ -44,6 +44,7 @@ from arraylake_nb.models import (
     _utc,
 )
 from arraylake_nb.names import validate_ref_name
+from arraylake_nb.progress import progress
 from arraylake_nb.session import SessionMeta, SessionState
 from arraylake_nb.store import ArraylakeStore
 from arraylake_nb.values import ChunkRef
@@ -331,7 +332,9 @@ class _RepoCore:
         return VersionView(view, ref if ref == resolved.commit_id else f"{ref} ({(resolved.commit_id or 'empty')[:8]})")
 
     def diff(self, from_ref: str, to_ref: str | None = None) -> Diff:
-        return diff_views(self._version(from_ref), self._version(to_ref))
+        a, b = self._version(from_ref), self._version(to_ref)
+        with progress(len(a.docs), "Comparing nodes", min_total=500) as advance:
+            return diff_views(a, b, progress=lambda i: advance())
 
     def tree(self, prefix: str = "", depth: int = 10, filter: str | None = None) -> Tree:
         state = self._require_state()
@@ -363,12 +366,14 @@ class _RepoCore:
                     digests.setdefault(v.digest, k)
         missing: dict[str, str] = {}
         corrupt: dict[str, str] = {}
-        for digest, key in digests.items():
-            problem = self.engine.chunks.verify(digest)
-            if problem == "missing":
-                missing[key] = digest.hex()
-            elif problem == "corrupt":
-                corrupt[key] = digest.hex()
+        with progress(len(digests), "Verifying chunks", min_total=1000) as advance:
+            for digest, key in digests.items():
+                problem = self.engine.chunks.verify(digest)
+                if problem == "missing":
+                    missing[key] = digest.hex()
+                elif problem == "corrupt":
+                    corrupt[key] = digest.hex()
+                advance()
         on_disk = set(self.engine.chunks.iter_digests())
         active = {r.id for r in self.engine.list_active_sessions()}
         journals = sorted(p.stem for p in self.engine.sessions_dir.glob("*.journal") if p.stem not in active)
