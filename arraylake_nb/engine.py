@@ -487,10 +487,18 @@ class RepoEngine:
         """Keys a commit wrote or deleted, and directories of nodes it deleted."""
         keys: set[str] = set()
         deleted_dirs: set[str] = set()
+        parent: Snapshot | None = None
         for seg, path in commit.delta_segments():
             entries = self.cache.segment(seg)
             if path is None:
                 for k, v in entries.items():
+                    if isinstance(v, Doc) and v.is_array:
+                        # An array document is rewritten whenever its chunks change (it
+                        # carries their chain); only a change of the document itself counts.
+                        parent = parent or self.snapshot(commit.parent_id)
+                        old = parent.paths.get(k)
+                        if isinstance(old, Doc) and old.data == v.data:
+                            continue
                     keys.add(k)
                     if v is DELETED and zkeys.is_metadata_key(k):
                         deleted_dirs.add(zkeys.dir_prefix(zkeys.node_path(k)))

@@ -358,7 +358,7 @@ class Diff(_Rendered):
 
     def __repr__(self) -> str:
         return (
-            f"<Diff {self.from_ref[:12]}..{self.to_ref[:12]}: +{len(self.added)} -{len(self.deleted)} "
+            f"<Diff {self.from_ref} → {self.to_ref}: +{len(self.added)} -{len(self.deleted)} "
             f"moved {len(self.moved)}, {len(self.attributes)} attribute(s), "
             f"{sum(c.count for c in self.chunks)} chunk(s)>"
         )

@@ -378,3 +378,17 @@ def test_handles_from_a_committed_session_refuse_writes(repo) -> None:
         arr[:] = 2
     assert repo.root_group["x"][:].tolist() == [1, 1, 1, 1]
     assert arr[:].tolist() == [1, 1, 1, 1]
+
+
+def test_attribute_change_rebases_over_upstream_chunk_writes(client: Client) -> None:
+    a = client.create_repo("org/attrs")
+    a.root_group.create_array("x", shape=(4,), chunks=(2,), dtype="f4")[:] = 1
+    a.commit("x")
+    b = Client(root=client.root).get_repo("org/attrs")
+    b.root_group.x[0] = 9
+    b.commit("chunk write")
+    a.root_group.x.attrs["units"] = "K"
+    a.commit("attribute")  # the chunk write upstream does not conflict with the attribute
+    a.checkout("main")
+    assert a.root_group.x[:].tolist() == [9, 1, 1, 1]
+    assert a.root_group.x.attrs["units"] == "K"
