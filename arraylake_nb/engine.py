@@ -37,11 +37,10 @@ from arraylake_nb.errors import (
     SessionExpiredError,
     SessionNotFoundError,
 )
-from arraylake_nb.journal import Journal
-from arraylake_nb.journal import encode_segments
-from arraylake_nb.metastore import INLINE_BIT, CommitRow, EntryBatch, Metastore, SessionRow
+from arraylake_nb.journal import Journal, encode_segments
+from arraylake_nb.metastore import INLINE_BIT, CommitRow, EntryBatch, Metastore, SessionMeta
 from arraylake_nb.progress import progress
-from arraylake_nb.session import SessionMeta, SessionState
+from arraylake_nb.session import SessionState
 from arraylake_nb.snapshot import SegmentCache, Snapshot
 from arraylake_nb.values import (
     DELETED,
@@ -269,10 +268,7 @@ class RepoEngine:
 
     def _persist_session(self, state: SessionState) -> None:
         m = state.meta
-        self.metastore.insert_session(
-            SessionRow(m.id, m.branch, m.base_commit, m.author_name, m.author_email, m.message,
-                       m.start_time, m.expiration, m.status, m.for_writing)
-        )
+        self.metastore.insert_session(m)
         state.persisted = True
 
     def join_session(self, session_id: str) -> SessionState:
@@ -292,8 +288,8 @@ class RepoEngine:
             raise SessionError(f"Session {session_id} was already committed as {committed}; check out a branch instead.")
         if row.status == "abandoned":
             raise SessionAbandonedError(f"Session {session_id} was abandoned; start a new one with repo.checkout().")
-        meta = SessionMeta(row.id, row.branch, row.base_commit, row.author_name, row.author_email,
-                           row.message, row.start_time, row.expiration, bool(row.for_writing), row.status)
+        meta = row
+        meta.for_writing = bool(row.for_writing)
         journal = self.journal_for(session_id)
         journal.truncate_torn_tail()
         state = SessionState(meta, self.snapshot(row.base_commit), journal)
@@ -314,7 +310,7 @@ class RepoEngine:
             row = con.execute("SELECT id FROM commits WHERE session_id = ? LIMIT 1", [session_id]).fetchone()
         return row[0] if row else None
 
-    def list_active_sessions(self) -> list[SessionRow]:
+    def list_active_sessions(self) -> list[SessionMeta]:
         now = time.time()
         rows = self.metastore.list_sessions("active")
         active = []

@@ -123,7 +123,9 @@ class RefRow:
 
 
 @dataclass(slots=True)
-class SessionRow:
+class SessionMeta:
+    """What identifies a session and governs what it may do (stored as one row)."""
+
     id: str
     branch: str | None
     base_commit: str | None
@@ -132,8 +134,8 @@ class SessionRow:
     message: str | None
     start_time: float
     expiration: float
-    status: str
-    for_writing: bool
+    status: str = "active"
+    for_writing: bool = True
 
 
 @dataclass(slots=True)
@@ -401,7 +403,7 @@ class Metastore:
         con.execute(f"INSERT INTO entries ({_ENTRY_COLUMNS}) VALUES {placeholders}", params)
 
     # -- sessions -------------------------------------------------------
-    def insert_session(self, s: SessionRow) -> None:
+    def insert_session(self, s: SessionMeta) -> None:
         with self.transaction() as con:
             (n,) = con.execute("SELECT count(*) FROM sessions WHERE id = ?", [s.id]).fetchone()
             if n:
@@ -412,10 +414,10 @@ class Metastore:
                  s.start_time, s.expiration, s.status, s.for_writing],
             )
 
-    def get_session(self, session_id: str) -> SessionRow | None:
+    def get_session(self, session_id: str) -> SessionMeta | None:
         with self.connection() as con:
             row = con.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", [session_id]).fetchone()
-        return SessionRow(*row) if row else None
+        return SessionMeta(*row) if row else None
 
     def update_session(self, session_id: str, *, status: str | None = None,
                        expiration: float | None = None, base_commit: str | None = None,
@@ -434,7 +436,7 @@ class Metastore:
         with self.transaction() as c:
             c.execute(sql, params + [session_id])
 
-    def list_sessions(self, status: str = "active") -> list[SessionRow]:
+    def list_sessions(self, status: str = "active") -> list[SessionMeta]:
         """Sessions with this status; a session that produced a commit is no longer active."""
         with self.connection() as con:
             rows = con.execute(
@@ -443,4 +445,4 @@ class Metastore:
                 "ORDER BY start_time",
                 [status],
             ).fetchall()
-        return [SessionRow(*r) for r in rows]
+        return [SessionMeta(*r) for r in rows]

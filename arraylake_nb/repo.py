@@ -27,7 +27,7 @@ from arraylake_nb.errors import (
     SessionError,
     UncommittedChangesWarning,
 )
-from arraylake_nb.metastore import CommitRow, RefRow, SessionRow
+from arraylake_nb.metastore import CommitRow, RefRow, SessionMeta
 from arraylake_nb.models import (
     Branch,
     Commit,
@@ -45,7 +45,7 @@ from arraylake_nb.models import (
 )
 from arraylake_nb.names import validate_ref_name
 from arraylake_nb.progress import progress
-from arraylake_nb.session import SessionMeta, SessionState
+from arraylake_nb.session import SessionState
 from arraylake_nb.store import ArraylakeStore
 from arraylake_nb.values import ChunkRef
 
@@ -63,7 +63,7 @@ def _seconds(expires_in: dt.timedelta | float) -> float:
     return expires_in.total_seconds() if isinstance(expires_in, dt.timedelta) else float(expires_in)
 
 
-def _session_info(meta: SessionMeta | SessionRow) -> SessionInfo:
+def _session_info(meta: SessionMeta) -> SessionInfo:
     return SessionInfo(
         id=meta.id,
         start_time=_utc(meta.start_time),  # type: ignore[arg-type]
@@ -327,7 +327,8 @@ class _RepoCore:
             state.sync()
             return VersionView(state, f"session {state.meta.id[:8]} (uncommitted)")
         resolved = self.engine.resolve(ref)
-        meta = SessionMeta(f"diff-{resolved.commit_id}", None, resolved.commit_id, None, None, None, 0.0, 0.0, False)
+        meta = SessionMeta(f"diff-{resolved.commit_id}", None, resolved.commit_id, None, None, None, 0.0, 0.0,
+                           for_writing=False)
         view = SessionState(meta, self.engine.snapshot(resolved.commit_id), None)
         return VersionView(view, ref if ref == resolved.commit_id else f"{ref} ({(resolved.commit_id or 'empty')[:8]})")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from arraylake_nb import keys as zkeys
@@ -21,9 +21,9 @@ from arraylake_nb.errors import (
     NodeMovedError,
     NodeNotFoundError,
     NotOnBranchError,
-    SessionError,
     ReadOnlyError,
     SessionAbandonedError,
+    SessionError,
     SessionExpiredError,
 )
 from arraylake_nb.journal import (
@@ -32,31 +32,16 @@ from arraylake_nb.journal import (
     DeletePrefix,
     Journal,
     Moved,
-    Rollback,
     Record,
+    Rollback,
     SetExpiration,
     SetValue,
 )
+from arraylake_nb.metastore import SessionMeta
 from arraylake_nb.snapshot import Manifest, Snapshot
 from arraylake_nb.values import DELETED, EMPTY_CHAIN, Chain, Change, ChunkRef, Doc, Value
 
 READ_ONLY_MESSAGE = "store was opened in read-only mode and does not support writing"
-
-
-@dataclass(slots=True)
-class SessionMeta:
-    """What identifies a session and governs what it may do."""
-
-    id: str
-    branch: str | None
-    base_commit: str | None
-    author_name: str | None
-    author_email: str | None
-    message: str | None
-    start_time: float
-    expiration: float
-    for_writing: bool
-    status: str = "active"
 
 
 @dataclass(slots=True)
@@ -108,7 +93,7 @@ class SessionState:
         self._lock = threading.RLock()
         self._abandoned = meta.status == "abandoned"
         self.persisted = False
-        self.on_first_write: callable | None = None  # type: ignore[valid-type]
+        self.on_first_write: Callable[[SessionState], None] | None = None
 
     # -- journal --------------------------------------------------------
     def sync(self) -> None:
@@ -442,7 +427,7 @@ class SessionState:
         zarr deletes whole directories, so this only happens through raw store
         use; cost follows the number of chunks of that array.
         """
-        if not zkeys.split(key)[1] in zkeys.ARRAY_DOC_NAMES:
+        if zkeys.split(key)[1] not in zkeys.ARRAY_DOC_NAMES:
             return []
         if isinstance(new, Doc) and new.is_array:
             return []

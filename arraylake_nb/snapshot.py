@@ -13,8 +13,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 
-from arraylake_nb import keys as zkeys
 from arraylake_nb import journal
+from arraylake_nb import keys as zkeys
 from arraylake_nb.metastore import INLINE_BIT, CommitRow, Metastore
 from arraylake_nb.values import (
     DELETED,

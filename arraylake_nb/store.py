@@ -154,8 +154,9 @@ class ArraylakeStore(Store):
                 # A read-only view that was never persisted: rebuild it.
                 import time
 
+                now = time.time()
                 meta = SessionMeta(self.session_id, self.branch, self.base_commit, None, None, None,
-                                   time.time(), time.time() + _DETACHED_SECONDS, False)
+                                   now, now + _DETACHED_SECONDS, for_writing=False)
                 state = SessionState(meta, engine.snapshot(self.base_commit), None)
                 engine._states[self.session_id] = state
         self._state_ref = state

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-
 import zarr
 
 from arraylake_nb.journal import SetValue

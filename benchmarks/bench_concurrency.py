@@ -105,8 +105,8 @@ def main() -> None:
         print("\n## Chunk writes with the session journal vs LocalStore (uncompressed, interleaved)\n")
         print("| chunk size | chunks | ours (chunks/s) | LocalStore (chunks/s) | ours / LocalStore |\n|---|---|---|---|---|")
         for size, count in ((4096, 500 if args.quick else 4000), (1 << 20, 32 if args.quick else 256)):
-            o, l = chunk_writes(work, size, count, 2 if args.quick else 6)
-            print(f"| {size // 1024} KiB | {count} | {o:.0f} | {l:.0f} | {o / l:.2f} |")
+            ours, local = chunk_writes(work, size, count, 2 if args.quick else 6)
+            print(f"| {size // 1024} KiB | {count} | {ours:.0f} | {local:.0f} | {ours / local:.2f} |")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

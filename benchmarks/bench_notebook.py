@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import statistics
+import subprocess
 import sys
 import tempfile
 import warnings

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import hypothesis.strategies as st
-
 import pytest
 import zarr
 from hypothesis import HealthCheck, settings

@@ -14,12 +14,12 @@ from collections.abc import Callable, Sequence
 from html import escape
 
 from arraylake_nb.display._rich import (
-    diff_lines,
     MAX_PROBLEMS,
     NO_COMMIT,
     author,
     base_commit_line,
     branch_line,
+    diff_lines,
     fsck_leftovers,
     fsck_summary,
     iso,
@@ -343,9 +343,9 @@ def diff(d: Diff) -> str:
     head, rest = lines[:21], lines[21:1001]
     def row(style: str, line: str) -> str:
         return f'<div class="alnb-diff-{escape(style.split()[0])}">{escape(line)}</div>'
-    body = "".join(row(s, l) for s, l in head)
+    body = "".join(row(style, line) for style, line in head)
     if rest:
-        body += f"<details><summary>{len(rest)} more</summary>{''.join(row(s, l) for s, l in rest)}</details>"
+        body += f"<details><summary>{len(rest)} more</summary>{''.join(row(style, line) for style, line in rest)}</details>"
     if len(lines) > 1001:
         body += _note(f"... and {len(lines) - 1001} more lines not shown")
     return _wrap("diff", body)
