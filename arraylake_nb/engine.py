@@ -271,6 +271,16 @@ class RepoEngine:
         self.metastore.insert_session(m)
         state.persisted = True
 
+    def read_only_view(self, commit_id: str | None, *, session_id: str | None = None,
+                       branch: str | None = None) -> SessionState:
+        """A view of one commit that can never write (not persisted, no journal)."""
+        now = time.time()
+        meta = SessionMeta(session_id or new_session_id(), branch, commit_id, None, None, None,
+                           now, now + MAX_SESSION_SECONDS, for_writing=False)
+        state = SessionState(meta, self.snapshot(commit_id), None)
+        self._states[meta.id] = state
+        return state
+
     def join_session(self, session_id: str) -> SessionState:
         """The live state of a persisted session, replayed from its journal."""
         existing = self._states.get(session_id)
@@ -697,7 +707,7 @@ class RepoEngine:
             except FileNotFoundError:
                 continue
             if now - st.st_mtime > older_than_seconds:
-                path.unlink(missing_ok=True)
+                self.chunks.remove(digest)
                 removed += 1
                 freed += st.st_size
         return removed, freed, journals_removed

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from arraylake_nb.values import DELETED, Chain, ChunkRef, Doc, _Deleted
+from arraylake_nb.values import DELETED, Chain, ChunkRef, Doc
 
 _FRAME = struct.Struct("<II")
 _U32 = struct.Struct("<I")
@@ -275,13 +275,13 @@ def iter_records(path: Path) -> Iterator[Record]:
 
 
 __all__ = [
-    "DELETED",
     "Abandon",
     "Delete",
     "DeletePrefix",
     "Journal",
+    "Moved",
     "Record",
+    "Rollback",
     "SetExpiration",
     "SetValue",
-    "_Deleted",
 ]

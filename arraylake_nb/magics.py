@@ -40,7 +40,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 class _HelpShown(Exception):
-    pass
+    """argparse printed the help text; the magic returns quietly."""
 
 
 def _build_parser() -> _Parser:

@@ -301,13 +301,6 @@ class Metastore:
             rows = con.execute(sql, params).fetchall()
         return [CommitRow(*r) for r in rows]
 
-    def max_seq(self, con: duckdb.DuckDBPyConnection) -> int:
-        return con.execute("SELECT coalesce(max(seq), 0) FROM commits").fetchone()[0]
-
-    def count_commits(self) -> int:
-        with self.connection() as con:
-            return con.execute("SELECT count(*) FROM commits").fetchone()[0]
-
     def all_commits(self) -> list[CommitRow]:
         """Every commit, oldest first: the roots for fsck and garbage collection."""
         with self.connection() as con:

@@ -130,10 +130,6 @@ class CommitLog(_Rendered):
             self._ensure(i + 1)
         return self._loaded[i]
 
-    def head_page(self, n: int) -> list[Commit]:
-        """The newest ``n`` commits."""
-        return self[:n]
-
     def __repr__(self) -> str:
         return f"<CommitLog of {self._length} commit(s) from {self.head}>"
 

@@ -24,7 +24,7 @@ def cell_finished() -> None:
     _current.clear()
 
 
-def current(user_ns: dict[str, Any] | None = None) -> dict[str, str]:
+def current() -> dict[str, str]:
     """Metadata for a commit made now: the running cell's source and notebook, if any."""
     return dict(_current)
 

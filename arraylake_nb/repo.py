@@ -327,9 +327,7 @@ class _RepoCore:
             state.sync()
             return VersionView(state, f"session {state.meta.id[:8]} (uncommitted)")
         resolved = self.engine.resolve(ref)
-        meta = SessionMeta(f"diff-{resolved.commit_id}", None, resolved.commit_id, None, None, None, 0.0, 0.0,
-                           for_writing=False)
-        view = SessionState(meta, self.engine.snapshot(resolved.commit_id), None)
+        view = self.engine.read_only_view(resolved.commit_id)
         return VersionView(view, ref if ref == resolved.commit_id else f"{ref} ({(resolved.commit_id or 'empty')[:8]})")
 
     def diff(self, from_ref: str, to_ref: str | None = None) -> Diff:

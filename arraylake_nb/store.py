@@ -26,10 +26,8 @@ from zarr.core.buffer import Buffer, BufferPrototype, default_buffer_prototype
 from arraylake_nb import keys as zkeys
 from arraylake_nb.engine import RepoEngine
 from arraylake_nb.errors import ReadOnlyError, SessionNotFoundError
-from arraylake_nb.session import READ_ONLY_MESSAGE, SessionMeta, SessionState
+from arraylake_nb.session import READ_ONLY_MESSAGE, SessionState
 from arraylake_nb.values import ChunkRef, Doc, Value
-
-_DETACHED_SECONDS = 365 * 24 * 3600.0
 
 
 def _slice(data: bytes, byte_range: ByteRequest | None) -> bytes:
@@ -152,13 +150,7 @@ class ArraylakeStore(Store):
                 state = engine.join_session(self.session_id)
             except SessionNotFoundError:
                 # A read-only view that was never persisted: rebuild it.
-                import time
-
-                now = time.time()
-                meta = SessionMeta(self.session_id, self.branch, self.base_commit, None, None, None,
-                                   now, now + _DETACHED_SECONDS, for_writing=False)
-                state = SessionState(meta, engine.snapshot(self.base_commit), None)
-                engine._states[self.session_id] = state
+                state = engine.read_only_view(self.base_commit, session_id=self.session_id, branch=self.branch)
         self._state_ref = state
         return state
 

@@ -13,7 +13,7 @@ small segment on top and occasionally merge the smallest ones (see
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 from arraylake_nb import keys as zkeys
@@ -92,10 +92,3 @@ def decode_chain(text: str | None) -> Chain | None:
         return EMPTY_CHAIN
     return tuple((int(s), int(n)) for s, n in (pair.split(":") for pair in text.split(",")))
 
-
-@dataclass(slots=True)
-class SegmentData:
-    """The decoded entries of one immutable segment (values or ``DELETED``)."""
-
-    seg_id: int
-    entries: dict[str, Change] = field(default_factory=dict)
