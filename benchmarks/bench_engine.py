@@ -9,6 +9,7 @@ else; copy the figures into benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -56,6 +57,7 @@ def bulk_io(work: Path, n_mib: int, reps: int) -> list[tuple[str, float, float]]
                         a[:] = data
 
                     w_times.append(timed(lw))
+                    os.sync()  # flush dirty pages outside the timings, so reads do not race writeback
                     r_times.append(timed(lambda: zarr.open_array(store, path="f", mode="r")[:]))
                     shutil.rmtree(lpath)
                 else:
@@ -68,6 +70,7 @@ def bulk_io(work: Path, n_mib: int, reps: int) -> list[tuple[str, float, float]]
                         repo.commit("bulk write")
 
                     w_times.append(timed(ow))
+                    os.sync()
                     r_times.append(timed(lambda: zarr.open_array(repo.store, path="f", mode="r")[:]))
                     got = zarr.open_array(repo.store, path="f", mode="r")[:]
                     assert np.array_equal(got, data)
