@@ -70,6 +70,20 @@ class SessionAbandonedError(SessionError):
     """The session was abandoned; its changes were discarded."""
 
 
+class SessionCommittedError(SessionError):
+    """The session was committed (perhaps by another process); it takes no more writes.
+
+    Attributes
+    ----------
+    commit_id
+        The commit the session became, when known.
+    """
+
+    def __init__(self, message: str, *, commit_id: str | None = None):
+        super().__init__(message)
+        self.commit_id = commit_id
+
+
 class ConflictError(ArraylakeNbError):
     """A commit could not land because the branch moved in an incompatible way.
 
@@ -120,6 +134,14 @@ class CorruptChunkError(ArraylakeNbError):
 
 class MetastoreBusyError(ArraylakeNbError, TimeoutError):
     """Another process held the repository's metastore for too long."""
+
+
+class MetastoreDamagedError(ArraylakeNbError):
+    """The repository's DuckDB metastore file cannot be read (damaged or not a database)."""
+
+
+class DiskFullError(ArraylakeNbError, OSError):
+    """The disk filled up during a write; nothing half-written was kept."""
 
 
 class InvalidQueryError(ArraylakeNbError, ValueError):
