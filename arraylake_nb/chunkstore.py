@@ -39,8 +39,26 @@ class ChunkStore:
     All methods are blocking; callers on an event loop run them in a thread.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, durability: str = "write") -> None:
         self.root = Path(root)
+        self.durability = durability
+
+    def sync(self, digests) -> None:  # TEMP until the chunk-store branch lands
+        pass
+
+    def remove_if_older(self, digest: bytes, cutoff: float) -> int | None:  # TEMP
+        path = self.path_for(digest)
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return None
+        if st.st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            return st.st_size
+        return None
+
+    def remove_stale_temps(self, older_than_seconds: float) -> int:  # TEMP
+        return 0
 
     def path_for(self, digest: bytes) -> Path:
         """Where the chunk with this digest lives."""

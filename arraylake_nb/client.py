@@ -8,7 +8,7 @@ import secrets
 import shutil
 from pathlib import Path
 
-from arraylake_nb.config import Author, default_root, resolve_author
+from arraylake_nb.config import Author, default_root, resolve_author, resolve_durability
 from arraylake_nb.engine import METASTORE_FILE, RepoEngine
 from arraylake_nb.errors import RepoExistsError, RepoNotFoundError
 from arraylake_nb.names import validate_org, validate_repo_name
@@ -16,9 +16,10 @@ from arraylake_nb.repo import AsyncRepo, Repo, _RepoCore
 
 
 class _ClientCore:
-    def __init__(self, root: str | Path | None, author: Author | str | None) -> None:
+    def __init__(self, root: str | Path | None, author: Author | str | None, durability: str | None = None) -> None:
         self.root = Path(root).expanduser() if root is not None else default_root()
         self._author = author
+        self.durability = resolve_durability(durability)
 
     @property
     def author(self) -> Author:
@@ -49,7 +50,7 @@ class _ClientCore:
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
-        return _RepoCore(RepoEngine.open(path), name, self.author)
+        return _RepoCore(RepoEngine.open(path), name, self.author, self.durability)
 
     def open(self, name: str) -> _RepoCore:
         path = self.repo_path(name)
@@ -58,7 +59,7 @@ class _ClientCore:
                 f"Repository {name!r} does not exist under {self.root}. Create it with client.create_repo({name!r}) "
                 "or see client.list_repos()."
             )
-        return _RepoCore(RepoEngine.open(path), name, self.author)
+        return _RepoCore(RepoEngine.open(path), name, self.author, self.durability)
 
     def list(self, org: str | None = None) -> list[str]:
         if not self.root.exists():
@@ -97,10 +98,18 @@ class Client:
     author
         Commit author as :class:`~arraylake_nb.config.Author` or ``"Name <email>"``;
         default from the environment or git config.
+    durability
+        When written bytes reach the disk: ``"write"`` (default: every acknowledged
+        write is fsynced before it returns, so it survives a power cut),
+        ``"commit"`` (writes survive a killed process at once and a power cut once
+        committed) or ``"none"`` (scratch work). Default ``$ARRAYLAKE_NB_DURABILITY``,
+        else ``"write"``. Every process writing a session uses the durability the
+        session was created with.
     """
 
-    def __init__(self, root: str | Path | None = None, author: Author | str | None = None) -> None:
-        self._core = _ClientCore(root, author)
+    def __init__(self, root: str | Path | None = None, author: Author | str | None = None, *,
+                 durability: str | None = None) -> None:
+        self._core = _ClientCore(root, author, durability)
 
     @property
     def root(self) -> Path:
@@ -144,8 +153,9 @@ class Client:
 class AsyncClient:
     """Asynchronous twin of :class:`Client`; methods run in a worker thread."""
 
-    def __init__(self, root: str | Path | None = None, author: Author | str | None = None) -> None:
-        self._core = _ClientCore(root, author)
+    def __init__(self, root: str | Path | None = None, author: Author | str | None = None, *,
+                 durability: str | None = None) -> None:
+        self._core = _ClientCore(root, author, durability)
 
     @property
     def root(self) -> Path:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT_ENV = "ARRAYLAKE_NB_ROOT"
+DURABILITY_ENV = "ARRAYLAKE_NB_DURABILITY"
 
 
 def default_root() -> Path:
@@ -26,6 +27,18 @@ def default_root() -> Path:
     else:
         base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return base / "arraylake_nb"
+
+
+def resolve_durability(durability: str | None = None) -> str:
+    """The durability of new sessions: explicit, else ``$ARRAYLAKE_NB_DURABILITY``, else ``"write"``.
+
+    ``"write"``: every acknowledged write is fsynced before the call returns (it
+    survives a power cut). ``"commit"``: writes survive a killed process at once
+    and a power cut once committed. ``"none"``: nothing is fsynced (scratch work).
+    """
+    from arraylake_nb.journal import check_durability
+
+    return check_durability(durability if durability is not None else os.environ.get(DURABILITY_ENV) or "write")
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,14 +9,16 @@ Layout of a repository directory::
     metastore.duckdb      commits, refs, sessions, segments (see metastore.py)
     metastore.duckdb.lock / .wait   the cross-process lease (see lease.py)
     chunks/ab/abcd...     chunk bytes, named by their hash (see chunkstore.py)
-    sessions/<id>.journal uncommitted changes of a session (see journal.py)
+    sessions/<id>/        uncommitted changes of a session, one log per writer (see journal.py)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import secrets
+import shutil
 import threading
 import time
 import weakref
@@ -33,11 +35,12 @@ from arraylake_nb.errors import (
     RefNotFoundError,
     RepoNotFoundError,
     SessionAbandonedError,
+    SessionCommittedError,
     SessionError,
     SessionExpiredError,
     SessionNotFoundError,
 )
-from arraylake_nb.journal import Journal, encode_segments
+from arraylake_nb.journal import DURABILITY_MODES, SessionFolder, SetExpiration, SetValue, encode_segments
 from arraylake_nb.metastore import INLINE_BIT, CommitRow, EntryBatch, Metastore, SessionMeta
 from arraylake_nb.progress import progress
 from arraylake_nb.session import SessionState
@@ -100,7 +103,8 @@ class RepoEngine:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.metastore = Metastore(self.path / METASTORE_FILE)
-        self.chunks = ChunkStore(self.path / "chunks")
+        self._chunk_stores = {d: ChunkStore(self.path / "chunks", durability=d) for d in DURABILITY_MODES}
+        self.chunks = self._chunk_stores["write"]
         self.cache = SegmentCache(self.metastore)
         self.sessions_dir = self.path / "sessions"
         self._commits: dict[str, CommitRow] = {}
@@ -228,8 +232,19 @@ class RepoEngine:
         return row.commit_id
 
     # -- sessions -------------------------------------------------------
-    def journal_for(self, session_id: str) -> Journal:
-        return Journal(self.sessions_dir / f"{session_id}.journal")
+    def chunk_store(self, durability: str) -> ChunkStore:
+        """The chunk store that writes with this durability."""
+        return self._chunk_stores[durability]
+
+    def folder_for(self, session_id: str, durability: str = "write") -> SessionFolder:
+        return SessionFolder(self.sessions_dir / session_id, durability)
+
+    def _state_for(self, meta: SessionMeta, folder: SessionFolder | None) -> SessionState:
+        state = SessionState(meta, self.snapshot(meta.base_commit), folder)
+        state.on_first_write = self._persist_session
+        state.commit_lookup = lambda: self._commit_of_session(meta.id)
+        self._states[meta.id] = state
+        return state
 
     def new_session(
         self,
@@ -241,6 +256,7 @@ class RepoEngine:
         author: Author,
         message: str | None = None,
         persist: bool = False,
+        durability: str = "write",
     ) -> SessionState:
         if expires_in_seconds <= 0 or expires_in_seconds > MAX_SESSION_SECONDS:
             raise SessionError(
@@ -258,36 +274,42 @@ class RepoEngine:
             expiration=now + expires_in_seconds,
             for_writing=for_writing and branch is not None,
         )
-        writable = meta.for_writing
-        state = SessionState(meta, self.snapshot(base_commit), self.journal_for(meta.id) if writable else None)
-        state.on_first_write = self._persist_session
-        self._states[meta.id] = state
-        if persist and writable:
+        state = self._state_for(meta, self.folder_for(meta.id, durability) if meta.for_writing else None)
+        if persist and meta.for_writing:
             self._persist_session(state)
         return state
 
     def _persist_session(self, state: SessionState) -> None:
+        # The folder first, then the row: a row never names a session whose
+        # folder is missing, and the folder alone can rebuild a lost row.
         m = state.meta
+        assert state.folder is not None
+        state.folder.create({**dataclasses.asdict(m), "durability": state.folder.durability})
         self.metastore.insert_session(m)
         state.persisted = True
 
     def read_only_view(self, commit_id: str | None, *, session_id: str | None = None,
                        branch: str | None = None) -> SessionState:
-        """A view of one commit that can never write (not persisted, no journal)."""
+        """A view of one commit that can never write (not persisted, no folder)."""
         now = time.time()
         meta = SessionMeta(session_id or new_session_id(), branch, commit_id, None, None, None,
                            now, now + MAX_SESSION_SECONDS, for_writing=False)
-        state = SessionState(meta, self.snapshot(commit_id), None)
-        self._states[meta.id] = state
-        return state
+        return self._state_for(meta, None)
 
     def join_session(self, session_id: str) -> SessionState:
-        """The live state of a persisted session, replayed from its journal."""
+        """The live state of a persisted session, replayed from its logs.
+
+        A session whose metastore row was lost (a metastore restored from a
+        backup older than the session) is rebuilt from its folder.
+        """
         existing = self._states.get(session_id)
-        if existing is not None and not existing.abandoned:
+        if existing is not None and existing.persisted and not existing.abandoned:
             existing.sync()
             return existing
+        folder = self.folder_for(session_id)
         row = self.metastore.get_session(session_id)
+        if row is None and folder.exists():
+            row = self._restore_session_row(folder)
         if row is None:
             raise SessionNotFoundError(
                 f"Session {session_id!r} does not exist in this repository (sessions appear once "
@@ -295,30 +317,47 @@ class RepoEngine:
             )
         committed = self._commit_of_session(session_id)
         if committed is not None:
-            raise SessionError(f"Session {session_id} was already committed as {committed}; check out a branch instead.")
-        if row.status == "abandoned":
+            raise SessionCommittedError(
+                f"Session {session_id} was already committed as {committed}; check out a branch "
+                "(repo.checkout('main')) to write again.",
+                commit_id=committed,
+            )
+        closed = folder.closed() if folder.exists() else None
+        if row.status == "abandoned" or (closed is not None and closed.state == "abandoned"):
             raise SessionAbandonedError(f"Session {session_id} was abandoned; start a new one with repo.checkout().")
+        if not folder.exists():
+            raise SessionNotFoundError(
+                f"Session {session_id!r} has no folder under {self.sessions_dir} any more (it was cleaned up "
+                "after it ended). Start a new session with repo.checkout()."
+            )
         meta = row
         meta.for_writing = bool(row.for_writing)
-        journal = self.journal_for(session_id)
-        journal.truncate_torn_tail()
-        state = SessionState(meta, self.snapshot(row.base_commit), journal)
+        folder.durability = str(folder.description().get("durability", "write"))
+        state = self._state_for(meta, folder)
         state.persisted = True
-        state.on_first_write = self._persist_session
         state.sync()
-        if state.abandoned:
-            raise SessionAbandonedError(f"Session {session_id} was abandoned; start a new one with repo.checkout().")
         if time.time() > state.meta.expiration:
             raise SessionExpiredError(
                 f"Session {session_id} has expired; its changes can no longer be committed. Start a new session with repo.checkout()."
             )
-        self._states[session_id] = state
         return state
 
+    def _restore_session_row(self, folder: SessionFolder) -> SessionMeta | None:
+        d = folder.description()
+        fields = {f.name for f in dataclasses.fields(SessionMeta)}
+        meta = SessionMeta(**{k: v for k, v in d.items() if k in fields})
+        if meta.base_commit and self.commit_row(meta.base_commit) is None:
+            raise SessionError(
+                f"Session {meta.id} started from commit {meta.base_commit}, which this metastore does not "
+                "have (it was restored from an older backup?). Restore a metastore that has that commit; "
+                f"the session's changes are kept in {folder.path}."
+            )
+        meta.status = "active"
+        self.metastore.insert_session(meta)
+        return meta
+
     def _commit_of_session(self, session_id: str) -> str | None:
-        with self.metastore.connection() as con:
-            row = con.execute("SELECT id FROM commits WHERE session_id = ? LIMIT 1", [session_id]).fetchone()
-        return row[0] if row else None
+        return self.metastore.commit_of_session(session_id)
 
     def list_active_sessions(self) -> list[SessionMeta]:
         now = time.time()
@@ -331,14 +370,24 @@ class RepoEngine:
                 if live.abandoned:
                     continue
                 r.expiration = live.meta.expiration
+            else:
+                closed = self.folder_for(r.id).closed()
+                if closed is not None and closed.state in ("abandoned", "committed", "expired", "gone"):
+                    continue
             if r.expiration > now:
                 active.append(r)
         return active
 
     def abandon(self, state: SessionState) -> None:
-        state.abandon()
-        if state.persisted:
-            self.metastore.update_session(state.meta.id, status="abandoned")
+        """Abandon a session; writes racing it land before it or fail with SessionAbandonedError."""
+        with state._lock:
+            if state.persisted and state.folder is not None:
+                with state.folder.sealed() as seal:
+                    if seal.previous is not None and seal.previous.state == "committed":
+                        state._closed("committed", seal.previous.commit_id)
+                    seal.close("abandoned")
+                self.metastore.update_session(state.meta.id, status="abandoned")
+            state.mark_abandoned()
 
     def update_expiration(self, state: SessionState, expires_in_seconds: float) -> None:
         if expires_in_seconds <= 0 or expires_in_seconds > MAX_SESSION_SECONDS:
@@ -370,55 +419,83 @@ class RepoEngine:
         with state._lock:
             state.sync()
             state.check_writable()
-            branch = state.meta.branch
-            assert branch is not None
-            with self.metastore.connection() as con:
-                exists, tip, last_seq = self.metastore.branch_tip_and_seq(con, branch)
-                if not exists:
-                    raise RefNotFoundError(
-                        f"Branch {branch!r} no longer exists, so this session cannot commit to it. "
-                        f"Recreate it with repo.new_branch({branch!r}) from a checkout, or check out another branch."
-                    )
-                if tip != state.meta.base_commit:
-                    if not auto_ff:
-                        raise ConflictError(
-                            f"Branch {branch!r} moved to commit {tip} since this session started from "
-                            f"{state.meta.base_commit}. Call repo.fast_forward() and commit again, or "
-                            "commit with auto_ff=True.",
-                            tip=tip,
-                        )
-                    self._rebase_locked(state, tip)
-                seq = last_seq + 1
-                prepared = self._prepare(state, seq)
-                if prepared is None:
+            if not state.persisted or state.folder is None:
+                # Never written to, so no other process can have joined it: no seal
+                # needed. This only moves the session onto the branch tip.
+                return self._commit_sealed(state, message, auto_ff=auto_ff, author=author, metadata=metadata)
+            with state.folder.sealed() as seal:
+                # No append is in flight or can start: the logs are final.
+                if seal.previous is not None and seal.previous.state != "committing":
+                    state._closed(seal.previous.state, seal.previous.commit_id)
+                state.sync(final=True)
+                state.check_writable()
+                row = self._commit_sealed(state, message, auto_ff=auto_ff, author=author, metadata=metadata)
+                if row is None:
                     return None
-                parent = self.commit_row(tip) if tip else None
-                row = CommitRow(
-                    id=new_commit_id(),
-                    seq=seq,
-                    depth=(parent.depth + 1) if parent else 0,
-                    parent_id=tip,
-                    session_id=state.meta.id,
-                    message=message,
-                    author_name=author.name,
-                    author_email=author.email,
-                    created_at=time.time(),
-                    root_chain=encode_chain(prepared.root_chain) or "",
-                    deltas=CommitRow.encode_deltas(list(zip(prepared.delta_segs, prepared.delta_paths, strict=True))),
-                    metadata=metadata,
-                    branch=branch,
-                    inline_segments=encode_segments(
-                        {seg & (INLINE_BIT - 1): e for seg, e in prepared.inline.items()}
-                    ) if prepared.inline else None,
-                )
-                self.metastore.write_commit(con, prepared.entries, row)
-            for seg, entries in prepared.written.items():
-                self.cache.put(seg, entries)
-            self._commits[row.id] = row
-            if state.journal is not None:
-                state.journal.remove()
+                seal.close("committed", row.id)
+                # The logs are in the commit now. Writers that still hold the
+                # folder's lock find it gone and ask the metastore what became of it.
+                trash = state.folder.path.with_name(f".removing-{state.meta.id}-{secrets.token_hex(4)}")
+                os.rename(state.folder.path, trash)
+            state.folder.close()
+            shutil.rmtree(trash, ignore_errors=True)
             state.meta.status = "committed"
+            state.committed_as = row.id
             return row
+
+    def _commit_sealed(self, state: SessionState, message: str, *, auto_ff: bool, author: Author,
+                       metadata: str | None) -> CommitRow | None:
+        branch = state.meta.branch
+        assert branch is not None
+        if state.durability == "commit":
+            # Make every chunk the commit will reference durable before the row exists.
+            self.chunk_store("commit").sync(
+                v.digest for v in state.overlay.changes.values() if isinstance(v, ChunkRef)
+            )
+        with self.metastore.connection() as con:
+            exists, tip, last_seq = self.metastore.branch_tip_and_seq(con, branch)
+            if not exists:
+                raise RefNotFoundError(
+                    f"Branch {branch!r} no longer exists, so this session cannot commit to it. "
+                    f"Recreate it with repo.new_branch({branch!r}) from a checkout, or check out another branch."
+                )
+            if tip != state.meta.base_commit:
+                if not auto_ff:
+                    raise ConflictError(
+                        f"Branch {branch!r} moved to commit {tip} since this session started from "
+                        f"{state.meta.base_commit}. Call repo.fast_forward() and commit again, or "
+                        "commit with auto_ff=True.",
+                        tip=tip,
+                    )
+                self._rebase_locked(state, tip)
+            seq = last_seq + 1
+            prepared = self._prepare(state, seq)
+            if prepared is None:
+                return None
+            parent = self.commit_row(tip) if tip else None
+            row = CommitRow(
+                id=new_commit_id(),
+                seq=seq,
+                depth=(parent.depth + 1) if parent else 0,
+                parent_id=tip,
+                session_id=state.meta.id,
+                message=message,
+                author_name=author.name,
+                author_email=author.email,
+                created_at=time.time(),
+                root_chain=encode_chain(prepared.root_chain) or "",
+                deltas=CommitRow.encode_deltas(list(zip(prepared.delta_segs, prepared.delta_paths, strict=True))),
+                metadata=metadata,
+                branch=branch,
+                inline_segments=encode_segments(
+                    {seg & (INLINE_BIT - 1): e for seg, e in prepared.inline.items()}
+                ) if prepared.inline else None,
+            )
+            self.metastore.write_commit(con, prepared.entries, row)
+        for seg, entries in prepared.written.items():
+            self.cache.put(seg, entries)
+        self._commits[row.id] = row
+        return row
 
     def fast_forward(self, state: SessionState) -> str | None:
         """Rebase ``state`` onto its branch tip; return the new base commit."""
@@ -670,47 +747,99 @@ class RepoEngine:
                     todo += [(s, zkeys.node_path(key)) for s, _ in v.manifest]
         return segs, digests
 
+    def session_folders(self) -> list[SessionFolder]:
+        """Every session folder on disk."""
+        if not self.sessions_dir.exists():
+            return []
+        return [self.folder_for(p.name) for p in sorted(self.sessions_dir.iterdir())
+                if p.is_dir() and not p.name.startswith(".")]
+
+    def folder_status(self, folder: SessionFolder, now: float) -> tuple[str, set[bytes]]:
+        """("live" | "committed" | "abandoned" | "expired" | "gone", chunk digests its logs name)."""
+        closed = folder.closed()
+        if closed is not None and closed.state != "committing":
+            return closed.state, set()
+        try:
+            expiration = float(folder.description()["expiration"])  # type: ignore[arg-type]
+        except (FileNotFoundError, KeyError, ValueError):
+            return "gone", set()
+        digests: set[bytes] = set()
+        last_extension = (-1, "")
+        for batch in folder.read_all():
+            for stamp, r in batch.stamped():
+                if isinstance(r, SetValue) and isinstance(r.value, ChunkRef):
+                    digests.add(r.value.digest)
+                elif isinstance(r, SetExpiration) and stamp > last_extension:
+                    last_extension, expiration = stamp, r.timestamp
+        return ("live" if expiration > now else "expired"), digests
+
     def gc(self, older_than_seconds: float) -> tuple[int, int, int]:
-        """Remove chunk files and journals nothing can reach any more.
+        """Remove chunk files and session folders nothing can reach any more.
 
-        Kept: chunks reachable from any commit, and chunks named by the journal
-        of any live session. Removed: other chunk files last modified more than
-        ``older_than_seconds`` ago (a chunk another process has just written
-        but not yet journaled is younger than that), and journals of sessions
-        that were committed, abandoned or have expired. Returns (chunks
-        removed, bytes freed, journals removed).
+        Kept: chunks reachable from any commit, chunks named by the logs of any
+        live session, and any file younger than ``older_than_seconds`` (a chunk
+        a writer has stored but not yet logged). Removed: older chunk files
+        nothing references, and folders of sessions that were committed,
+        abandoned or have expired. Returns (chunks removed, bytes freed,
+        session folders removed).
+
+        Live sessions are read *before* commits: a session that commits in
+        between is then found among the commits, and one that starts in between
+        writes only young files. A writer that reuses an old chunk file
+        refreshes its time, and the chunk store's removal re-checks that time
+        after taking the file out of place (see ChunkStore.remove_if_older).
         """
-        _, reachable = self.reachable()
-        keep = set(reachable)
         now = time.time()
-        live = {r.id for r in self.list_active_sessions()}
-        journals_removed = 0
-        for path in sorted(self.sessions_dir.glob("*.journal")):
-            sid = path.stem
-            if sid in live:
-                from arraylake_nb.journal import SetValue, iter_records
-
-                keep.update(r.value.digest for r in iter_records(path)
-                            if isinstance(r, SetValue) and isinstance(r.value, ChunkRef))
-            elif now - path.stat().st_mtime > older_than_seconds:
-                path.unlink(missing_ok=True)
-                journals_removed += 1
-                if sid in self._states:
-                    self._states[sid].meta.status = "expired"
+        cutoff = now - older_than_seconds
+        keep: set[bytes] = set()
+        ended: list[SessionFolder] = []
+        for folder in self.session_folders():
+            status, digests = self.folder_status(folder, now)
+            keep |= digests
+            if status != "live":
+                ended.append(folder)
+        _, reachable = self.reachable()
+        keep |= set(reachable)
         removed = freed = 0
         for digest in list(self.chunks.iter_digests()):
-            if digest in keep:
-                continue
-            path = self.chunks.path_for(digest)
-            try:
-                st = path.stat()
-            except FileNotFoundError:
-                continue
-            if now - st.st_mtime > older_than_seconds:
-                self.chunks.remove(digest)
-                removed += 1
-                freed += st.st_size
-        return removed, freed, journals_removed
+            if digest not in keep:
+                size = self.chunks.remove_if_older(digest, cutoff)
+                if size is not None:
+                    removed += 1
+                    freed += size
+        self.chunks.remove_stale_temps(older_than_seconds)
+        folders_removed = sum(self._remove_folder(f, cutoff) for f in ended)
+        return removed, freed, folders_removed
+
+    def _remove_folder(self, folder: SessionFolder, cutoff: float) -> bool:
+        """Remove an ended session's folder once it is older than ``cutoff``; True if removed."""
+        try:
+            if max(p.stat().st_mtime for p in folder.path.iterdir()) > cutoff:
+                return False
+        except (FileNotFoundError, ValueError):
+            pass
+        try:
+            with folder.sealed() as seal:
+                # Re-check under the seal: an expired session may have been extended meanwhile.
+                if seal.previous is None or seal.previous.state == "committing":
+                    status = self.folder_status(folder, time.time())[0]
+                else:
+                    status = seal.previous.state
+                if status == "live":
+                    return False
+                if status == "expired":
+                    seal.close("expired")
+                trash = folder.path.with_name(f".removing-{folder.path.name}-{secrets.token_hex(4)}")
+                os.rename(folder.path, trash)
+        except (SessionError, FileNotFoundError):
+            return False  # removed by another collector meanwhile
+        finally:
+            folder.close()
+        shutil.rmtree(trash, ignore_errors=True)
+        live = self._states.get(folder.path.name)
+        if live is not None and status == "expired":
+            live.meta.status = "expired"
+        return True
 
 
 def _add_entry(entries: EntryBatch, seg: int, key: str, v: Change) -> None:

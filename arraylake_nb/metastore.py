@@ -429,6 +429,12 @@ class Metastore:
         with self.transaction() as c:
             c.execute(sql, params + [session_id])
 
+    def commit_of_session(self, session_id: str) -> str | None:
+        """The commit a session became, if it was committed."""
+        with self.connection() as con:
+            row = con.execute("SELECT id FROM commits WHERE session_id = ? LIMIT 1", [session_id]).fetchone()
+        return row[0] if row else None
+
     def list_sessions(self, status: str = "active") -> list[SessionMeta]:
         """Sessions with this status; a session that produced a commit is no longer active."""
         with self.connection() as con:

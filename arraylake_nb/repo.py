@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -47,7 +48,6 @@ from arraylake_nb.names import validate_ref_name
 from arraylake_nb.progress import progress
 from arraylake_nb.session import SessionState
 from arraylake_nb.store import ArraylakeStore
-from arraylake_nb.values import ChunkRef
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -119,10 +119,11 @@ class LocalSession:
 class _RepoCore:
     """The blocking implementation behind Repo and AsyncRepo."""
 
-    def __init__(self, engine: RepoEngine, name: str, author: Author) -> None:
+    def __init__(self, engine: RepoEngine, name: str, author: Author, durability: str = "write") -> None:
         self.engine = engine
         self.name = name
         self.author = author
+        self.durability = durability
         self.state: SessionState | None = None
         self._store: ArraylakeStore | None = None
 
@@ -155,7 +156,7 @@ class _RepoCore:
         branch = resolved.name if resolved.kind == "branch" else None
         state = self.engine.new_session(
             branch=branch, base_commit=resolved.commit_id, for_writing=for_writing,
-            expires_in_seconds=_seconds(expires_in), author=self.author,
+            expires_in_seconds=_seconds(expires_in), author=self.author, durability=self.durability,
         )
         if branch is None:
             warnings.warn(NOT_ON_TIP_WARNING, UserWarning, stacklevel=3)
@@ -169,6 +170,7 @@ class _RepoCore:
         return self.engine.new_session(
             branch=branch, base_commit=resolved.commit_id, for_writing=for_writing,
             expires_in_seconds=_seconds(expires_in), author=self.author, message=message, persist=True,
+            durability=self.durability,
         )
 
     def join_session(self, session_id: str) -> SessionState:
@@ -196,6 +198,7 @@ class _RepoCore:
         fresh = self.engine.new_session(
             branch=state.meta.branch, base_commit=row.id, for_writing=checkout_for_writing,
             expires_in_seconds=DEFAULT_SESSION_TIMEOUT.total_seconds(), author=self.author,
+            durability=self.durability,
         )
         self.state = fresh
         self._store = None
@@ -357,12 +360,16 @@ class _RepoCore:
         return GcReport(removed, freed, journals)
 
     def fsck(self) -> FsckReport:
-        segs, digests = self.engine.reachable()
-        state = self.state
-        if state is not None:
-            for k, v in state.overlay.changes.items():
-                if isinstance(v, ChunkRef):
-                    digests.setdefault(v.digest, k)
+        _, digests = self.engine.reachable()
+        now = time.time()
+        stale = []
+        for folder in self.engine.session_folders():
+            status, live_digests = self.engine.folder_status(folder, now)
+            if status == "live":
+                for d in live_digests:
+                    digests.setdefault(d, f"(uncommitted, session {folder.path.name})")
+            else:
+                stale.append(folder.path.name)
         missing: dict[str, str] = {}
         corrupt: dict[str, str] = {}
         with progress(len(digests), "Verifying chunks", min_total=1000) as advance:
@@ -374,9 +381,7 @@ class _RepoCore:
                     corrupt[key] = digest.hex()
                 advance()
         on_disk = set(self.engine.chunks.iter_digests())
-        active = {r.id for r in self.engine.list_active_sessions()}
-        journals = sorted(p.stem for p in self.engine.sessions_dir.glob("*.journal") if p.stem not in active)
-        return FsckReport(len(digests), missing, corrupt, len(on_disk - set(digests)), journals)
+        return FsckReport(len(digests), missing, corrupt, len(on_disk - set(digests)), sorted(stale))
 
 
 class AsyncRepo:

@@ -1,10 +1,11 @@
 """A session's view of the repository: its base snapshot plus its own changes.
 
-The changes (the *overlay*) are rebuilt from the session's journal, which is
-the single source of truth: a write appends a record and then applies every
-record not yet applied, in file order, so several processes writing one
-session see the same state. Reads check the journal's size first (one
-``fstat``) and catch up when another process has appended.
+The changes (the *overlay*) are rebuilt from the session folder's logs, the
+single source of truth: a write appends a batch to this process's log and
+applies it; reads first pick up batches other processes appended (a few
+``stat`` calls when nothing changed). Batches carry Lamport stamps and the
+overlay applies them so that the result does not depend on the order in
+which logs are read, so every process converges on the same state.
 """
 
 from __future__ import annotations
@@ -23,19 +24,22 @@ from arraylake_nb.errors import (
     NotOnBranchError,
     ReadOnlyError,
     SessionAbandonedError,
+    SessionCommittedError,
     SessionError,
     SessionExpiredError,
 )
 from arraylake_nb.journal import (
-    Abandon,
+    Batch,
+    ClosedSignal,
     Delete,
     DeletePrefix,
-    Journal,
     Moved,
     Record,
     Rollback,
+    SessionFolder,
     SetExpiration,
     SetValue,
+    StaleSealError,
 )
 from arraylake_nb.metastore import SessionMeta
 from arraylake_nb.snapshot import Manifest, Snapshot
@@ -43,13 +47,24 @@ from arraylake_nb.values import DELETED, EMPTY_CHAIN, Chain, Change, ChunkRef, D
 
 READ_ONLY_MESSAGE = "store was opened in read-only mode and does not support writing"
 
+#: (Lamport time, writer log name): a total order on records that respects causality.
+Stamp = tuple[int, str]
+_NEVER: Stamp = (-1, "")
+
 
 @dataclass(slots=True)
 class Overlay:
-    """The changes of a session: per-key changes and deleted directories."""
+    """The changes of a session: per-key changes and deleted directories.
+
+    Every change keeps the stamp of the record that made it. A record loses
+    to a later-stamped change of the same key or to a later-stamped deletion
+    of a directory holding it, so applying records in any order gives the
+    same overlay.
+    """
 
     changes: dict[str, Change] = field(default_factory=dict)
-    deleted_prefixes: set[str] = field(default_factory=set)
+    stamps: dict[str, Stamp] = field(default_factory=dict)
+    deleted_prefixes: dict[str, Stamp] = field(default_factory=dict)
     moved: dict[str, str] = field(default_factory=dict)  # "src/" -> dest path
 
     def covered(self, key: str) -> bool:
@@ -63,17 +78,34 @@ class Overlay:
                 return True
         return False
 
-    def apply(self, record: Record) -> None:
-        if isinstance(record, SetValue):
-            self.changes[record.key] = record.value
-        elif isinstance(record, Delete):
-            self.changes[record.key] = DELETED
+    def _deleted_after(self, key: str, stamp: Stamp) -> bool:
+        dp = self.deleted_prefixes
+        if not dp:
+            return False
+        for d in zkeys.ancestors(key):
+            s = dp.get(f"{d}/" if d else "")
+            if s is not None and s > stamp:
+                return True
+        return False
+
+    def apply(self, record: Record, stamp: Stamp) -> None:
+        if isinstance(record, (SetValue, Delete)):
+            key = record.key
+            if self.stamps.get(key, _NEVER) > stamp or self._deleted_after(key, stamp):
+                return
+            self.changes[key] = record.value if isinstance(record, SetValue) else DELETED
+            self.stamps[key] = stamp
         elif isinstance(record, DeletePrefix):
             p = record.prefix
-            for k in [k for k in self.changes if k.startswith(p)]:
+            # Subsumed by a later deletion of the same or an enclosing directory.
+            if any(p.startswith(q) and s >= stamp for q, s in self.deleted_prefixes.items()):
+                return
+            for k in [k for k in self.changes if k.startswith(p) and self.stamps[k] < stamp]:
                 del self.changes[k]
-            self.deleted_prefixes = {d for d in self.deleted_prefixes if not d.startswith(p)}
-            self.deleted_prefixes.add(p)
+                del self.stamps[k]
+            for q in [q for q, s in self.deleted_prefixes.items() if q.startswith(p) and s < stamp]:
+                del self.deleted_prefixes[q]
+            self.deleted_prefixes[p] = stamp
         elif isinstance(record, Moved):
             self.moved[zkeys.dir_prefix(record.source)] = record.dest
 
@@ -82,49 +114,81 @@ class Overlay:
 
 
 class SessionState:
-    """The live state of one session in this process (shared by its stores)."""
+    """The live state of one session in this process (shared by its stores).
 
-    def __init__(self, meta: SessionMeta, base: Snapshot, journal: Journal | None) -> None:
+    Parameters
+    ----------
+    meta
+        The session's description.
+    base
+        The snapshot the session started from.
+    folder
+        The session's folder (``None`` for a view that can never write).
+    """
+
+    def __init__(self, meta: SessionMeta, base: Snapshot, folder: SessionFolder | None) -> None:
         self.meta = meta
         self.base = base
-        self.journal = journal
+        self.folder = folder
         self.overlay = Overlay()
-        self._offset = 0
+        self._clock = 0
+        self._voids: set[tuple[int, int]] = set()
+        self._expiration_stamp = _NEVER
         self._lock = threading.RLock()
         self._abandoned = meta.status == "abandoned"
+        self.committed_as: str | None = None
         self.persisted = False
         self.on_first_write: Callable[[SessionState], None] | None = None
+        #: Asked, when a committer died while sealing, whether its commit landed.
+        self.commit_lookup: Callable[[], str | None] = lambda: None
 
-    # -- journal --------------------------------------------------------
-    def sync(self) -> None:
-        """Apply records other processes appended to the journal."""
-        j = self.journal
-        if j is None or not j.exists() and self._offset == 0:
+    @property
+    def durability(self) -> str:
+        return self.folder.durability if self.folder is not None else "none"
+
+    # -- logs -------------------------------------------------------------
+    def sync(self, *, final: bool = False) -> None:
+        """Apply batches other processes appended (``final``: the session is sealed)."""
+        folder = self.folder
+        if folder is None or not self.persisted:
             return
         with self._lock:
-            if j.size() == self._offset:
+            if not final and not folder.changed():
                 return
-            records, self._offset = j.read_from(self._offset)
-            for r in records:
-                self._apply(r)
+            for batch in folder.read_new(final=final):
+                self._apply_batch(batch)
 
-    def _apply(self, record: Record) -> None:
-        if isinstance(record, Rollback):
-            # Rebuild the changes from the journal's prefix (itself possibly
-            # holding rollbacks); session flags (abandoned, expiry) stay.
-            assert self.journal is not None
-            self.overlay = Overlay()
-            for r in self.journal.read_range(0, record.offset):
-                if not isinstance(r, (Abandon, SetExpiration)):
-                    self._apply(r)
-            return
-        if isinstance(record, Abandon):
-            self._abandoned = True
-            self.meta.status = "abandoned"
-        elif isinstance(record, SetExpiration):
-            self.meta.expiration = record.timestamp
-        else:
-            self.overlay.apply(record)
+    def _apply_batch(self, batch: Batch) -> None:
+        self._clock = max(self._clock, batch.last)
+        rebuild = False
+        for stamp, r in batch.stamped():
+            if isinstance(r, Rollback):
+                self._voids.add((r.mark, stamp[0]))
+                rebuild = True
+            elif isinstance(r, SetExpiration):
+                if stamp > self._expiration_stamp:
+                    self._expiration_stamp = stamp
+                    self.meta.expiration = r.timestamp
+            elif not self._void(stamp[0]):
+                self.overlay.apply(r, stamp)
+        if rebuild:
+            self._rebuild()
+
+    def _void(self, lamport: int) -> bool:
+        return any(mark < lamport < at for mark, at in self._voids)
+
+    def _rebuild(self) -> None:
+        # Rollbacks are rare: replay every log from the start with the voids known now.
+        assert self.folder is not None
+        self.overlay = Overlay()
+        for batch in self.folder.read_all():
+            for stamp, r in batch.stamped():
+                if isinstance(r, Rollback):
+                    self._voids.add((r.mark, stamp[0]))
+        for batch in self.folder.read_all():
+            for stamp, r in batch.stamped():
+                if not isinstance(r, (Rollback, SetExpiration)) and not self._void(stamp[0]):
+                    self.overlay.apply(r, stamp)
 
     def _write(self, records: list[Record]) -> None:
         with self._lock:
@@ -132,14 +196,53 @@ class SessionState:
             self.check_writable()
             if not self.persisted and self.on_first_write is not None:
                 self.on_first_write(self)
-            assert self.journal is not None
-            self.journal.append(records)
-            self.sync()
+            end = self._append(records)
+        # Outside the lock, so that one fdatasync serves every thread waiting here.
+        assert self.folder is not None
+        self.folder.wait_durable(end)
+
+    def _append(self, records: list[Record]) -> int:
+        assert self.folder is not None
+        lamport = self._clock + 1
+        for _ in range(3):
+            try:
+                end = self.folder.append(lamport, records)
+                break
+            except StaleSealError:
+                self.folder.resolve_stale_seal(self.commit_lookup())
+            except ClosedSignal as closed:
+                self._closed(closed.marker.state, closed.marker.commit_id)
+        else:  # pragma: no cover - a committer would have to die three times in a row
+            self._closed("committing", None)
+        self._apply_batch(Batch(lamport, self.folder.own_log_name() or "", tuple(records)))
+        return end
+
+    def _closed(self, state: str, commit_id: str | None) -> None:
+        """Raise the error that says the session took no more writes, and why."""
+        if state == "abandoned":
+            self._abandoned = True
+            self.meta.status = "abandoned"
+            self.check_writable()
+        if state == "expired":
+            self.meta.expiration = min(self.meta.expiration, time.time())
+            self.check_writable()
+        if state == "gone" and commit_id is None:
+            commit_id = self.commit_lookup()
+            if commit_id is not None:
+                state = "committed"
+        if state == "gone":
+            raise SessionError(
+                f"Session {self.meta.id} no longer exists: it ended and its folder was cleaned up. "
+                "This write was not applied; check out a branch (repo.checkout('main')) to write again."
+            )
+        self.meta.status = "committed"
+        self.committed_as = commit_id or self.committed_as
+        self.check_writable()
 
     # -- permissions ----------------------------------------------------
     @property
     def writable(self) -> bool:
-        return self.meta.for_writing and self.meta.branch is not None and self.journal is not None
+        return self.meta.for_writing and self.meta.branch is not None and self.folder is not None
 
     def check_writable(self) -> None:
         if self.meta.branch is None:
@@ -147,16 +250,19 @@ class SessionState:
                 f"{READ_ONLY_MESSAGE}: this checkout is commit {self.meta.base_commit}, not a branch tip, "
                 "so you can't commit changes. Check out a branch (repo.checkout('main')) to write."
             )
-        if not self.meta.for_writing or self.journal is None:
+        if not self.meta.for_writing or self.folder is None:
             raise ReadOnlyError(
                 f"{READ_ONLY_MESSAGE}: this session was checked out with for_writing=False. "
                 f"Check out branch {self.meta.branch!r} with for_writing=True to write."
             )
         if self.meta.status == "committed":
-            raise SessionError(
-                f"Session {self.meta.id} was committed; it cannot take more writes. This handle belongs "
-                "to it: reopen arrays and groups through repo.root_group or repo.store, which follow the "
-                "new session."
+            as_commit = f" as commit {self.committed_as}" if self.committed_as else ""
+            raise SessionCommittedError(
+                f"Session {self.meta.id} was committed{as_commit}; it takes no more writes, and this write "
+                "was not applied. Write it again in a new session: repo.checkout("
+                f"{self.meta.branch!r}) starts one (arrays and groups reached through repo.root_group or "
+                "repo.store follow it); other processes join it with repo.join_session(id).",
+                commit_id=self.committed_as,
             )
         if self._abandoned:
             raise SessionAbandonedError(
@@ -380,28 +486,32 @@ class SessionState:
         """A mark of the session's changes now, to return to with :meth:`rollback_to`."""
         with self._lock:
             self.sync()
-            return self._offset
+            return self._clock
 
     def rollback_to(self, mark: int) -> None:
-        """Undo every change made since ``mark`` (earlier changes stay), durably."""
-        with self._lock:
-            self.sync()
-            if self._offset == mark or self.journal is None or not self.persisted:
-                return
-            self.journal.append([Rollback(mark)])
-            self.sync()
+        """Undo every change made since ``mark`` (earlier changes stay), durably.
 
-    def abandon(self) -> None:
+        Changes other processes made to this session in the meantime are undone
+        too: the session returns to what it was at ``mark``.
+        """
         with self._lock:
-            if self.journal is not None and self.persisted:
-                self.journal.append([Abandon()])
+            self.sync()
+            if self._clock == mark or self.folder is None or not self.persisted:
+                return
+            end = self._append([Rollback(mark)])
+        self.folder.wait_durable(end)
+
+    def mark_abandoned(self) -> None:
+        """Record in this process that the session was abandoned (the folder is sealed elsewhere)."""
+        with self._lock:
             self._abandoned = True
             self.meta.status = "abandoned"
 
     def set_expiration(self, timestamp: float) -> None:
         with self._lock:
-            if self.journal is not None and self.persisted:
-                self.journal.append([SetExpiration(timestamp)])
+            if self.folder is not None and self.persisted:
+                end = self._append([SetExpiration(timestamp)])
+                self.folder.wait_durable(end)
             self.meta.expiration = timestamp
 
     def _chain_for_new_doc(self, key: str) -> Chain | None:

@@ -238,7 +238,7 @@ class ArraylakeStore(Store):
         if zkeys.is_metadata_key(key):
             value = Doc.for_key(key, bytes(data))
         else:
-            value = ChunkRef(self.engine.chunks.put(data), len(data))
+            value = ChunkRef(self.engine.chunk_store(state.durability).put(data), len(data))
         state.set(key, value)
 
     def set_sync(self, key: str, value: Buffer) -> None:
