@@ -11,15 +11,26 @@ from pathlib import Path
 from arraylake_nb.config import Author, default_root, resolve_author, resolve_durability
 from arraylake_nb.engine import METASTORE_FILE, RepoEngine
 from arraylake_nb.errors import RepoExistsError, RepoNotFoundError
+from arraylake_nb.lease import check_timeout
 from arraylake_nb.names import validate_org, validate_repo_name
 from arraylake_nb.repo import AsyncRepo, Repo, _RepoCore
 
 
 class _ClientCore:
-    def __init__(self, root: str | Path | None, author: Author | str | None, durability: str | None = None) -> None:
+    def __init__(self, root: str | Path | None, author: Author | str | None,
+                 lease_timeout: float | None = None, durability: str | None = None) -> None:
         self.root = Path(root).expanduser() if root is not None else default_root()
         self._author = author
+        self.lease_timeout = None if lease_timeout is None else check_timeout(lease_timeout, "lease_timeout")
         self.durability = resolve_durability(durability)
+
+    def _engine(self, path: Path) -> RepoEngine:
+        engine = RepoEngine.open(path)
+        if self.lease_timeout is not None:
+            # The engine is shared by every client of this repository in the
+            # process, so the last client to open it sets the wait.
+            engine.metastore.lease.timeout = self.lease_timeout
+        return engine
 
     @property
     def author(self) -> Author:
@@ -50,7 +61,7 @@ class _ClientCore:
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
-        return _RepoCore(RepoEngine.open(path), name, self.author, self.durability)
+        return _RepoCore(self._engine(path), name, self.author, self.durability)
 
     def open(self, name: str) -> _RepoCore:
         path = self.repo_path(name)
@@ -59,7 +70,7 @@ class _ClientCore:
                 f"Repository {name!r} does not exist under {self.root}. Create it with client.create_repo({name!r}) "
                 "or see client.list_repos()."
             )
-        return _RepoCore(RepoEngine.open(path), name, self.author, self.durability)
+        return _RepoCore(self._engine(path), name, self.author, self.durability)
 
     def list(self, org: str | None = None) -> list[str]:
         if not self.root.exists():
@@ -98,6 +109,15 @@ class Client:
     author
         Commit author as :class:`~arraylake_nb.config.Author` or ``"Name <email>"``;
         default from the environment or git config.
+    lease_timeout
+        Seconds to wait while another process holds a repository's metastore
+        (each commit or read holds it briefly) before raising
+        :class:`~arraylake_nb.errors.MetastoreBusyError`, which names that
+        process. Default ``$ARRAYLAKE_NB_LEASE_TIMEOUT``, else 120. Applies to
+        every repository this client opens or creates, and, since a process
+        shares one engine per repository, to other clients of those
+        repositories in this process as well.
+
     durability
         When written bytes reach the disk: ``"write"`` (default: every acknowledged
         write is fsynced before it returns, so it survives a power cut),
@@ -105,11 +125,17 @@ class Client:
         committed) or ``"none"`` (scratch work). Default ``$ARRAYLAKE_NB_DURABILITY``,
         else ``"write"``. Every process writing a session uses the durability the
         session was created with.
+
+    Raises
+    ------
+    ConfigError
+        If ``lease_timeout`` is negative or not a number.
+        Also if ``durability`` is not one of the three settings.
     """
 
-    def __init__(self, root: str | Path | None = None, author: Author | str | None = None, *,
-                 durability: str | None = None) -> None:
-        self._core = _ClientCore(root, author, durability)
+    def __init__(self, root: str | Path | None = None, author: Author | str | None = None,
+                 lease_timeout: float | None = None, *, durability: str | None = None) -> None:
+        self._core = _ClientCore(root, author, lease_timeout, durability)
 
     @property
     def root(self) -> Path:
@@ -151,11 +177,17 @@ class Client:
 
 
 class AsyncClient:
-    """Asynchronous twin of :class:`Client`; methods run in a worker thread."""
+    """Asynchronous twin of :class:`Client`; methods run in a worker thread.
 
-    def __init__(self, root: str | Path | None = None, author: Author | str | None = None, *,
-                 durability: str | None = None) -> None:
-        self._core = _ClientCore(root, author, durability)
+    Parameters
+    ----------
+    root, author, lease_timeout, durability
+        As for :class:`Client`.
+    """
+
+    def __init__(self, root: str | Path | None = None, author: Author | str | None = None,
+                 lease_timeout: float | None = None, *, durability: str | None = None) -> None:
+        self._core = _ClientCore(root, author, lease_timeout, durability)
 
     @property
     def root(self) -> Path:

@@ -133,11 +133,22 @@ class CorruptChunkError(ArraylakeNbError):
 
 
 class MetastoreBusyError(ArraylakeNbError, TimeoutError):
-    """Another process held the repository's metastore for too long."""
+    """Another process held the repository's metastore for too long.
+
+    The message names that process (pid and host, when it recorded them) and
+    how long it has held the metastore.
+    """
 
 
 class MetastoreDamagedError(ArraylakeNbError):
-    """The repository's DuckDB metastore file cannot be read (damaged or not a database)."""
+    """The repository's DuckDB metastore file cannot be read (damaged or not a database).
+
+    The original DuckDB error is the exception's ``__cause__``.
+    """
+
+
+class ConfigError(ArraylakeNbError, ValueError):
+    """A setting (an environment variable or an argument) has an unusable value."""
 
 
 class DiskFullError(ArraylakeNbError, OSError):

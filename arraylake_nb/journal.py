@@ -51,7 +51,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from arraylake_nb.errors import DiskFullError, SessionCommittedError, SessionError
+from arraylake_nb.errors import ConfigError, DiskFullError, SessionCommittedError, SessionError
 from arraylake_nb.values import DELETED, Chain, ChunkRef, Doc
 
 _FRAME = struct.Struct("<II")
@@ -74,7 +74,10 @@ def check_durability(value: object) -> str:
     committed. ``"none"``: nothing is fsynced (scratch work).
     """
     if value not in DURABILITY_MODES:
-        raise ValueError(f"durability must be one of {', '.join(map(repr, DURABILITY_MODES))}; got {value!r}.")
+        raise ConfigError(
+            f"durability must be one of {', '.join(map(repr, DURABILITY_MODES))}; got {value!r}. "
+            "Set it with Client(durability=...) or the ARRAYLAKE_NB_DURABILITY environment variable."
+        )
     return value  # type: ignore[return-value]
 
 

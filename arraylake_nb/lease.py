@@ -11,13 +11,21 @@ file, which the holder can test without blocking.
 While a process holds the lease continuously, nobody else can change the
 database, so anything it read under the same ``epoch`` is still current; the
 epoch changes each time the lease is acquired anew.
+
+The holder writes ``pid host acquired-at`` into the lock file each time it
+acquires the lease (a write and a truncate, microseconds next to opening
+DuckDB), so a process that gives up waiting can say who holds the metastore
+and since when. A waiter gives up after ``timeout`` seconds:
+``$ARRAYLAKE_NB_LEASE_TIMEOUT`` as read when the lease is created, else 120.
 """
 
 from __future__ import annotations
 
 import atexit
 import fcntl
+import math
 import os
+import socket
 import threading
 import time
 import weakref
@@ -27,18 +35,71 @@ from pathlib import Path
 
 import duckdb
 
-from arraylake_nb.errors import MetastoreBusyError
+from arraylake_nb.errors import ConfigError, MetastoreBusyError
 
 _LIVE: weakref.WeakSet[Lease] = weakref.WeakSet()
 
+#: Environment variable: seconds a process waits for the metastore before giving up.
+LEASE_TIMEOUT_ENV = "ARRAYLAKE_NB_LEASE_TIMEOUT"
+DEFAULT_LEASE_TIMEOUT = 120.0
+_HOST = socket.gethostname()
+
+
+def check_timeout(value: object, source: str) -> float:
+    """``value`` as a number of seconds to wait for the metastore.
+
+    Parameters
+    ----------
+    value
+        A number, or a string holding one (``"inf"`` waits forever).
+    source
+        Where the value came from, named in the message (e.g. ``"lease_timeout"``).
+
+    Raises
+    ------
+    ConfigError
+        If ``value`` is not a number of seconds, is negative, or is NaN.
+    """
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if math.isnan(seconds) or seconds < 0:
+        raise ConfigError(
+            f"{source} must be a number of seconds to wait for a busy metastore (e.g. 300), got {value!r}. "
+            f"Fix it, or leave it unset to wait {DEFAULT_LEASE_TIMEOUT:g} s."
+        )
+    return seconds
+
+
+def default_timeout() -> float:
+    """The wait from ``$ARRAYLAKE_NB_LEASE_TIMEOUT``, else 120 seconds."""
+    env = os.environ.get(LEASE_TIMEOUT_ENV)
+    if env is None or not env.strip():
+        return DEFAULT_LEASE_TIMEOUT
+    return check_timeout(env.strip(), f"${LEASE_TIMEOUT_ENV}")
+
 
 class Lease:
-    """Exclusive, revocable ownership of a DuckDB file across processes."""
+    """Exclusive, revocable ownership of a DuckDB file across processes.
 
-    def __init__(self, db_path: Path, *, idle_seconds: float = 1.0, timeout: float = 120.0) -> None:
+    Parameters
+    ----------
+    db_path
+        The DuckDB file; the lock files sit next to it (``.lock``, ``.wait``).
+    idle_seconds
+        Keep the file open this long after the last use, unless someone waits.
+    timeout
+        Seconds to wait for another process before raising
+        :class:`~arraylake_nb.errors.MetastoreBusyError`; ``None`` reads
+        ``$ARRAYLAKE_NB_LEASE_TIMEOUT`` (default 120). Can be changed later
+        through the ``timeout`` attribute.
+    """
+
+    def __init__(self, db_path: Path, *, idle_seconds: float = 1.0, timeout: float | None = None) -> None:
         self.db_path = Path(db_path)
         self.idle_seconds = idle_seconds
-        self.timeout = timeout
+        self.timeout = default_timeout() if timeout is None else timeout
         self._mutex = threading.RLock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._lock_fd: int | None = None
@@ -49,6 +110,15 @@ class Lease:
         self._reaper: threading.Thread | None = None
         self._wake = threading.Event()
         _LIVE.add(self)
+
+    @property
+    def timeout(self) -> float:
+        """Seconds to wait for another process's lease before giving up."""
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, value: float) -> None:
+        self._timeout = check_timeout(value, "lease_timeout")
 
     # -- file locks -----------------------------------------------------
     def _open_fds(self) -> None:
@@ -61,6 +131,7 @@ class Lease:
         assert self._lock_fd is not None and self._wait_fd is not None
         try:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self._record_holder()
             return
         except BlockingIOError:
             pass
@@ -71,18 +142,52 @@ class Lease:
             while True:
                 try:
                     fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    self._record_holder()
                     return
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        raise MetastoreBusyError(
-                            f"Another process has held the metastore {self.db_path} for more than "
-                            f"{self.timeout:.0f} s. Wait for its work to finish, or stop that process; "
-                            "a crashed process releases it automatically."
-                        ) from None
+                        raise MetastoreBusyError(self._busy_message()) from None
                     time.sleep(delay)
                     delay = min(delay * 2, 0.01)
         finally:
             fcntl.flock(self._wait_fd, fcntl.LOCK_UN)
+
+    def _record_holder(self) -> None:
+        """Write ``pid host acquired-at`` into the lock file, for waiters' messages."""
+        assert self._lock_fd is not None
+        record = f"{os.getpid()} {_HOST} {time.time():.3f}\n".encode()
+        try:
+            os.pwrite(self._lock_fd, record, 0)
+            os.ftruncate(self._lock_fd, len(record))
+        except OSError:
+            pass  # only a message depends on it; the lock itself is held
+
+    def _holder(self) -> tuple[int, str, float] | None:
+        """(pid, host, acquired-at) the holder recorded, or None if unreadable."""
+        assert self._lock_fd is not None
+        try:
+            pid, host, since = os.pread(self._lock_fd, 512, 0).decode().split()
+            return int(pid), host, float(since)
+        except (OSError, UnicodeDecodeError, ValueError):
+            return None  # written by a version that recorded nothing, or mid-write
+
+    def _busy_message(self) -> str:
+        setting = f"set {LEASE_TIMEOUT_ENV} or Client(lease_timeout=...) to wait longer"
+        holder = self._holder()
+        if holder is None:
+            return (
+                f"Another process has held the metastore {self.db_path} for more than {self.timeout:g} s "
+                f"(the time this process waits; {setting}). If that process is stopped or hung, resume or "
+                "end it; a process that exits releases it at once."
+            )
+        pid, host, since = holder
+        kill = f"kill {pid}" if host == _HOST else f"kill {pid} on host '{host}'"
+        return (
+            f"Process {pid} on host '{host}' has held the metastore {self.db_path} for "
+            f"{max(time.time() - since, 0):.0f} s (longer than the {self.timeout:g} s this process waits; "
+            f"{setting}). If that process is stopped or hung, resume or end it ({kill}); "
+            "a process that exits releases it at once."
+        )
 
     def _others_waiting(self) -> bool:
         if self._wait_fd is None:

@@ -16,6 +16,11 @@ Tables
 No table has an index: indexes slow the small inserts a commit makes, and
 segments are written in id order so DuckDB's zone maps find a segment's rows
 without one.
+
+A damaged file (overwritten header, a block that fails its checksum, a
+truncated file) surfaces as :class:`~arraylake_nb.errors.MetastoreDamagedError`,
+whether DuckDB notices when opening the file or only when a query reads the
+bad block; other DuckDB errors pass through unchanged.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from arraylake_nb.errors import MetastoreDamagedError
 from arraylake_nb.lease import Lease
 
 SCHEMA_VERSION = "1"
@@ -78,6 +84,42 @@ _SESSION_COLUMNS = (
 # Below this many rows a parameterised VALUES list is fastest; above it, a
 # columnar scan of numpy arrays (100k rows in ~70 ms).
 _BULK_ROWS = 16
+
+# What DuckDB (2.0) says about a damaged file. A block failing its checksum
+# raises the base duckdb.Error, a missing or overwritten header and a file
+# shorter than its headers claim raise IOException; IOException also covers
+# disk-full and lock conflicts, hence the match on the message. A damaged
+# write-ahead log (left by a process killed before its changes were
+# checkpointed) fails while being replayed on open.
+_DAMAGE_SIGNS = (
+    "not a valid duckdb database file",
+    "corrupt database file",
+    "corrupt wal file",
+    "computed checksum",
+    "could not read enough bytes from file",
+    "failure while replaying wal file",
+    "failed to deserialize",
+)
+_DAMAGE_TYPES = (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException, duckdb.FatalException)
+
+
+def _damage(exc: BaseException) -> duckdb.Error | None:
+    """The DuckDB error saying the file is damaged, in ``exc`` or what it interrupted.
+
+    The context is searched too because a failed ``ROLLBACK`` after a damaged
+    read replaces the error that matters.
+    """
+    e: BaseException | None = exc
+    for _ in range(3):
+        if e is None:
+            return None
+        plausible = type(e) is duckdb.Error or isinstance(e, _DAMAGE_TYPES)
+        if plausible and (
+            isinstance(e, duckdb.SerializationException) or any(s in str(e).lower() for s in _DAMAGE_SIGNS)
+        ):
+            return e
+        e = e.__context__
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,11 +208,21 @@ class EntryBatch:
 
 
 class Metastore:
-    """Typed access to one repository's DuckDB file, shared politely between processes."""
+    """Typed access to one repository's DuckDB file, shared politely between processes.
 
-    def __init__(self, path: Path) -> None:
+    Parameters
+    ----------
+    path
+        The DuckDB file, ``<repo>/metastore.duckdb``.
+    lease_timeout
+        Seconds to wait while another process holds the file; ``None`` reads
+        ``$ARRAYLAKE_NB_LEASE_TIMEOUT`` (default 120). Change it later through
+        ``metastore.lease.timeout``.
+    """
+
+    def __init__(self, path: Path, *, lease_timeout: float | None = None) -> None:
         self.path = Path(path)
-        self.lease = Lease(self.path)
+        self.lease = Lease(self.path, timeout=lease_timeout)
         # All refs and the last commit sequence number, valid only while the
         # lease is held without interruption (same epoch): then no other
         # process can have changed them, and this process changes them only here.
@@ -183,13 +235,55 @@ class Metastore:
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self.lease.connection() as con:
-            yield con
+        """The open connection, held under the lease for the block.
+
+        Raises
+        ------
+        MetastoreDamagedError
+            If DuckDB reports the file damaged, when opening it or during the block.
+        """
+        try:
+            with self.lease.connection() as con:
+                yield con
+        except MetastoreDamagedError:
+            self.lease.release()  # an inner block mapped it; drop the connection here too
+            raise
+        except duckdb.Error as exc:
+            damage = _damage(exc)
+            if damage is None:
+                raise
+            # Close the file, so that one restored from a backup is opened afresh.
+            self.lease.release()
+            raise self._damaged(damage) from damage
+
+    def _damaged(self, exc: duckdb.Error) -> MetastoreDamagedError:
+        repo = self.path.parent
+        complaint = str(exc).strip()
+        complaint += "" if complaint.endswith((".", "!")) else "."
+        name = self.path.name
+        if "wal file" in complaint.lower():
+            remedy = (
+                f"The damage is in {name}.wal, the log of its latest changes. To recover, stop the processes "
+                f"using this repository, then either move {name}.wal aside, which opens the metastore as of its "
+                "last checkpoint (losing the changes logged after it), or restore both files from a backup"
+            )
+        else:
+            remedy = (
+                "To recover, stop the processes using this repository, keep a copy of the damaged file, "
+                f"and restore {name} from a backup"
+            )
+        return MetastoreDamagedError(
+            f"The metastore {self.path} is damaged; DuckDB says: {complaint} "
+            "The committed history stored in it (commits, branches, tags) cannot be read. "
+            f"Uncommitted sessions under {repo / 'sessions'}/ and chunk files under {repo / 'chunks'}/ are kept "
+            f"untouched. {remedy}; sessions recorded in the restored metastore can then be rejoined with "
+            "repo.join_session(id) (the ids are the names of the .journal files in sessions/)."
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write transaction: committed on success, rolled back on any error."""
-        with self.lease.connection() as con:
+        with self.connection() as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con
