@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import os
 import secrets
 import shutil
@@ -345,6 +346,11 @@ class RepoEngine:
     def _restore_session_row(self, folder: SessionFolder) -> SessionMeta | None:
         d = folder.description()
         fields = {f.name for f in dataclasses.fields(SessionMeta)}
+        if not fields - {"status", "for_writing"} <= set(d):
+            raise SessionError(
+                f"Session {folder.path.name} cannot be rebuilt: its description {folder.path / 'session.json'} "
+                "is damaged and the metastore has no row for it. Its changes stay in that folder."
+            )
         meta = SessionMeta(**{k: v for k, v in d.items() if k in fields})
         if meta.base_commit and self.commit_row(meta.base_commit) is None:
             raise SessionError(
@@ -760,8 +766,8 @@ class RepoEngine:
         if closed is not None and closed.state != "committing":
             return closed.state, set()
         try:
-            expiration = float(folder.description()["expiration"])  # type: ignore[arg-type]
-        except (FileNotFoundError, KeyError, ValueError):
+            expiration = float(folder.description().get("expiration", math.inf))  # type: ignore[arg-type]
+        except FileNotFoundError:
             return "gone", set()
         digests: set[bytes] = set()
         last_extension = (-1, "")

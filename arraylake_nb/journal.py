@@ -476,7 +476,12 @@ class SessionFolder:
 
     def description(self) -> dict[str, object]:
         """What :meth:`create` stored (enough to rebuild the session's metastore row)."""
-        return json.loads((self.path / "session.json").read_bytes())
+        data = (self.path / "session.json").read_bytes()
+        try:
+            # raw_decode: bytes a power cut appended after the document do not matter.
+            return json.JSONDecoder().raw_decode(data.decode("utf-8", "replace"))[0]
+        except ValueError:
+            return {}
 
     # -- reading --------------------------------------------------------------
     def _fork_check(self) -> None:
