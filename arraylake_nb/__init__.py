@@ -6,7 +6,7 @@
 >>> repo.commit("first commit")                           # doctest: +SKIP
 """
 
-from arraylake_nb.client import AsyncClient, Client
+from arraylake_nb.api.client import AsyncClient, Client
 from arraylake_nb.config import Author
 from arraylake_nb.errors import (
     ArraylakeNbError,
@@ -26,28 +26,29 @@ from arraylake_nb.errors import (
     SessionExpiredError,
     SessionNotFoundError,
 )
-from arraylake_nb.repo import AsyncRepo, LocalSession, Repo
+from arraylake_nb.api.repo import AsyncRepo, LocalSession, Repo
 from arraylake_nb.store import ArraylakeStore
+from arraylake_nb import display  # noqa: F401 - registers the renderers of every model
 
 __version__ = "0.1.0"
 
 
 def load_ipython_extension(ipython):  # noqa: ANN001, ANN201
     """``%load_ext arraylake_nb``: the ``%arraylake`` magics and commit provenance."""
-    from arraylake_nb.magics import load_ipython_extension as load
+    from arraylake_nb.notebook.magics import load_ipython_extension as load
 
     load(ipython)
 
 
 def unload_ipython_extension(ipython):  # noqa: ANN001, ANN201
-    from arraylake_nb.magics import unload_ipython_extension as unload
+    from arraylake_nb.notebook.magics import unload_ipython_extension as unload
 
     unload(ipython)
 
 
 def use_repo(repo):  # noqa: ANN001, ANN201
     """Make ``repo`` the repository the ``%arraylake`` magics act on."""
-    from arraylake_nb.magics import use_repo as use
+    from arraylake_nb.notebook.magics import use_repo as use
 
     use(repo)
 

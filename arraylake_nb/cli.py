@@ -16,10 +16,10 @@ from typing import Any
 
 from rich.console import Console
 
-from arraylake_nb.client import Client
+from arraylake_nb.api.client import Client
 from arraylake_nb.errors import ArraylakeNbError
 from arraylake_nb.models import CommitLog, RefList, SessionList, Tree, TreeNode
-from arraylake_nb.repo import Repo
+from arraylake_nb.api.repo import Repo
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -102,8 +102,6 @@ def _run(args: argparse.Namespace) -> Any:
         client.delete_repo(args.name, imsure=True, imreallysure=True)
         return {"deleted": args.name}
     if args.command == "demo":
-        from arraylake_nb.__main__ import demo
-
         return demo(client)
     if args.command == "tree":
         return _open(client, args.name, args.ref).tree(args.prefix, depth=args.depth, filter=args.filter)
@@ -122,6 +120,24 @@ def _run(args: argparse.Namespace) -> Any:
     if args.command == "tags":
         return _open(client, args.name).tags
     raise AssertionError(args.command)  # pragma: no cover - argparse rejects others
+
+
+def demo(client: Client) -> None:
+    """Create (or extend) ``demo/quickstart``: write an array, commit, show status and log."""
+    import numpy as np
+
+    repo = client.get_or_create_repo("demo/quickstart")
+    root = repo.root_group
+    n = len(repo.commit_log)
+    root.attrs["title"] = "arraylake_nb quickstart"
+    arr = root.require_array("temperature", shape=(24, 10), chunks=(6, 10), dtype="f4", fill_value=float("nan"))
+    arr[:] = np.linspace(10, 20, 240, dtype="f4").reshape(24, 10) + n
+    arr.attrs["units"] = "degrees Celsius"
+    Console(soft_wrap=True).print(repo.status(limit=10))
+    cid = repo.commit(f"quickstart run {n + 1}")
+    Console(soft_wrap=True).print(f"\nCommitted {cid} to {repo.name} in {repo.path}\n")
+    Console(soft_wrap=True).print(repo.commit_log)
+    Console(soft_wrap=True).print(repo.tree())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
@@ -20,23 +20,40 @@ def _utc(ts: float | None) -> dt.datetime | None:
     return None if ts is None else dt.datetime.fromtimestamp(ts, tz=dt.timezone.utc)
 
 
+class Renderers(Protocol):
+    """What :mod:`arraylake_nb.display` provides to render models (it registers itself)."""
+
+    def rich_renderable(self, model: object) -> Any: ...
+    def html(self, model: object) -> str: ...
+    def text(self, model: object) -> str: ...
+
+
+_renderers: Renderers | None = None
+
+
+def register_renderers(renderers: Renderers) -> None:
+    """Called by :mod:`arraylake_nb.display` when imported (models know nothing of display)."""
+    global _renderers
+    _renderers = renderers
+
+
+def _display() -> Renderers:
+    # Importing arraylake_nb imports arraylake_nb.display, which registers itself.
+    assert _renderers is not None, "arraylake_nb.display registers the renderers when imported"
+    return _renderers
+
+
 class _Rendered:
-    """Mixin: Rich, HTML and text renderings from :mod:`arraylake_nb.display`."""
+    """Mixin: Rich, HTML and text renderings, by the registered renderers."""
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        from arraylake_nb import display
-
-        yield display.rich_renderable(self)
+        yield _display().rich_renderable(self)
 
     def _repr_html_(self) -> str:
-        from arraylake_nb import display
-
-        return display.html(self)
+        return _display().html(self)
 
     def __str__(self) -> str:
-        from arraylake_nb import display
-
-        return display.text(self)
+        return _display().text(self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from arraylake_nb.chunkstore import ChunkStore, chunk_hash
+from arraylake_nb.storage import LocalChunkStorage as ChunkStore, chunk_hash
 from arraylake_nb.errors import CorruptChunkError, DiskFullError
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from arraylake_nb.diff import chunk_coords
+from arraylake_nb.api._diff import chunk_coords
 
 
 def test_diff_reports_nodes_attributes_chunks_and_moves(repo) -> None:

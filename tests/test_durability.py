@@ -18,7 +18,7 @@ import pytest
 
 from arraylake_nb import Client
 from arraylake_nb.errors import ConfigError, SessionCommittedError
-from arraylake_nb.metastore import Metastore
+from arraylake_nb.engine.metastore import Metastore
 
 
 class Recorder:
@@ -161,7 +161,7 @@ def test_a_session_outlives_a_metastore_restored_from_an_older_backup(client: Cl
     repo.root_group.create_array("a", shape=(4,), chunks=(2,), dtype="i4")[:] = [1, 2, 3, 4]
     repo.commit("base")
     ms = repo.path / "metastore.duckdb"
-    from arraylake_nb.engine import RepoEngine
+    from arraylake_nb.engine.repository import RepoEngine
 
     RepoEngine.forget(repo.path)
     backup = repo.path.parent / "backup.duckdb"

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 
 from arraylake_nb.errors import DiskFullError
-from arraylake_nb.journal import (
+from arraylake_nb.engine.journal import (
     Batch,
     Delete,
     DeletePrefix,
@@ -23,8 +23,8 @@ from arraylake_nb.journal import (
     encode_batch,
     parse_log,
 )
-from arraylake_nb.session import Overlay
-from arraylake_nb.values import ChunkRef
+from arraylake_nb.engine.session import Overlay
+from arraylake_nb.engine.values import ChunkRef
 
 
 def _ref(i: int) -> ChunkRef:
@@ -143,8 +143,8 @@ def test_each_process_appends_to_its_own_log(tmp_path: Path) -> None:
         """
         import sys
         from pathlib import Path
-        from arraylake_nb.journal import SessionFolder, SetValue
-        from arraylake_nb.values import ChunkRef
+        from arraylake_nb.engine.journal import SessionFolder, SetValue
+        from arraylake_nb.engine.values import ChunkRef
         f = SessionFolder(Path(sys.argv[1]), "none")
         f.append(5, [SetValue("y", ChunkRef(bytes(16), 2))])
         """

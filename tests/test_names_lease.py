@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 from arraylake_nb import ArraylakeNbError, Client, InvalidNameError
-from arraylake_nb.engine import METASTORE_FILE, RepoEngine
+from arraylake_nb.engine.repository import METASTORE_FILE, RepoEngine
 from arraylake_nb.errors import MetastoreBusyError, MetastoreDamagedError
 
 # -- names ------------------------------------------------------------------

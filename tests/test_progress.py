@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from arraylake_nb.progress import progress
+from arraylake_nb.display._progress import progress
 
 
 def test_bar_only_when_interactive_and_long(monkeypatch, capsys) -> None:

@@ -13,8 +13,8 @@ from zarr.testing.stateful import ZarrHierarchyStateMachine, ZarrStoreStateMachi
 from zarr.testing.store import StoreTests
 
 from arraylake_nb import ArraylakeStore, Client
-from arraylake_nb import keys as zkeys
-from arraylake_nb.values import ChunkRef, Doc
+from arraylake_nb.engine import keys as zkeys
+from arraylake_nb.engine.values import ChunkRef, Doc
 
 
 def _session_store(root: Path) -> ArraylakeStore:

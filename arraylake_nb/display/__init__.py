@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import functools
 import io
+import sys
 
 from rich.console import Console, RenderableType
 
 from arraylake_nb.display import _html, _rich
+from arraylake_nb import models as _models
 from arraylake_nb.models import (
     Branch,
     Commit,
@@ -125,3 +127,6 @@ def text(model: object) -> str:
     )
     console.print(rich_renderable(model))
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())
+
+
+_models.register_renderers(sys.modules[__name__])  # type: ignore[arg-type]

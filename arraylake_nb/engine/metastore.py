@@ -36,7 +36,7 @@ import duckdb
 import numpy as np
 
 from arraylake_nb.errors import MetastoreDamagedError
-from arraylake_nb.lease import Lease
+from arraylake_nb.engine.lease import Lease
 
 SCHEMA_VERSION = "1"
 

@@ -51,8 +51,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from arraylake_nb.errors import ConfigError, DiskFullError, SessionCommittedError, SessionError
-from arraylake_nb.values import DELETED, Chain, ChunkRef, Doc
+from arraylake_nb.config import DURABILITY_MODES, check_durability
+from arraylake_nb.errors import DiskFullError, SessionCommittedError, SessionError
+from arraylake_nb.engine.values import DELETED, Chain, ChunkRef, Doc
 
 _FRAME = struct.Struct("<II")
 _U32 = struct.Struct("<I")
@@ -60,26 +61,6 @@ _LOG_MAGIC = b"\xa7\x1bJ\x01"
 _LOG_HEAD = struct.Struct("<4sII")  # magic, body length, crc32(length + body)
 _BODY_HEAD = struct.Struct("<QI")  # lamport, record count
 _SET_CHUNK, _SET_DOC, _DELETE, _DELETE_PREFIX, _EXPIRES, _MOVED, _ROLLBACK = 1, 2, 3, 4, 6, 7, 8
-
-#: How the bytes a session depends on reach the disk (see :func:`check_durability`).
-DURABILITY_MODES = ("write", "commit", "none")
-
-
-def check_durability(value: object) -> str:
-    """Validate a durability setting.
-
-    ``"write"``: every acknowledged write is on disk (fsynced) before the call
-    returns, so it survives a power cut. ``"commit"``: a process killed at any
-    moment loses nothing, but uncommitted writes are fsynced only when they are
-    committed. ``"none"``: nothing is fsynced (scratch work).
-    """
-    if value not in DURABILITY_MODES:
-        raise ConfigError(
-            f"durability must be one of {', '.join(map(repr, DURABILITY_MODES))}; got {value!r}. "
-            "Set it with Client(durability=...) or the ARRAYLAKE_NB_DURABILITY environment variable."
-        )
-    return value  # type: ignore[return-value]
-
 
 # -- records ----------------------------------------------------------------
 @dataclass(frozen=True, slots=True)

@@ -23,11 +23,11 @@ from zarr.abc.store import (
 )
 from zarr.core.buffer import Buffer, BufferPrototype, default_buffer_prototype
 
-from arraylake_nb import keys as zkeys
-from arraylake_nb.engine import RepoEngine
+from arraylake_nb.engine import keys as zkeys
+from arraylake_nb.engine.repository import RepoEngine
 from arraylake_nb.errors import ReadOnlyError, SessionNotFoundError
-from arraylake_nb.session import READ_ONLY_MESSAGE, SessionState
-from arraylake_nb.values import ChunkRef, Doc, Value
+from arraylake_nb.engine.session import READ_ONLY_MESSAGE, SessionState
+from arraylake_nb.engine.values import ChunkRef, Doc, Value
 
 
 def _slice(data: bytes, byte_range: ByteRequest | None) -> bytes:

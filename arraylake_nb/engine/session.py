@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from arraylake_nb import keys as zkeys
+from arraylake_nb.engine import keys as zkeys
 from arraylake_nb.errors import (
     InvalidMoveError,
     NodeExistsError,
@@ -28,7 +28,7 @@ from arraylake_nb.errors import (
     SessionError,
     SessionExpiredError,
 )
-from arraylake_nb.journal import (
+from arraylake_nb.engine.journal import (
     Batch,
     ClosedSignal,
     Delete,
@@ -41,9 +41,9 @@ from arraylake_nb.journal import (
     SetValue,
     StaleSealError,
 )
-from arraylake_nb.metastore import SessionMeta
-from arraylake_nb.snapshot import Manifest, Snapshot
-from arraylake_nb.values import DELETED, EMPTY_CHAIN, Chain, Change, ChunkRef, Doc, Value
+from arraylake_nb.engine.metastore import SessionMeta
+from arraylake_nb.engine.snapshot import Manifest, Snapshot
+from arraylake_nb.engine.values import DELETED, EMPTY_CHAIN, Chain, Change, ChunkRef, Doc, Value
 
 READ_ONLY_MESSAGE = "store was opened in read-only mode and does not support writing"
 

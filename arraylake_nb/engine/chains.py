@@ -13,7 +13,7 @@ and a commit never pays for rewriting them.
 
 from __future__ import annotations
 
-from arraylake_nb.values import Chain
+from arraylake_nb.engine.values import Chain
 
 FANOUT = 8
 MAX_MERGED = 1 << 18

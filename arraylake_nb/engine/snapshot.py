@@ -13,10 +13,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 
-from arraylake_nb import journal
-from arraylake_nb import keys as zkeys
-from arraylake_nb.metastore import INLINE_BIT, CommitRow, Metastore
-from arraylake_nb.values import (
+from arraylake_nb.engine import journal
+from arraylake_nb.engine import keys as zkeys
+from arraylake_nb.engine.metastore import INLINE_BIT, CommitRow, Metastore
+from arraylake_nb.engine.values import (
     DELETED,
     EMPTY_CHAIN,
     Chain,

@@ -9,11 +9,11 @@ import shutil
 from pathlib import Path
 
 from arraylake_nb.config import Author, default_root, resolve_author, resolve_durability
-from arraylake_nb.engine import METASTORE_FILE, RepoEngine
+from arraylake_nb.engine.repository import METASTORE_FILE, RepoEngine
 from arraylake_nb.errors import RepoExistsError, RepoNotFoundError
-from arraylake_nb.lease import check_timeout
-from arraylake_nb.names import validate_org, validate_repo_name
-from arraylake_nb.repo import AsyncRepo, Repo, _RepoCore
+from arraylake_nb.engine.lease import check_timeout
+from arraylake_nb.engine.names import validate_org, validate_repo_name
+from arraylake_nb.api.repo import AsyncRepo, Repo, _RepoCore
 
 
 class _ClientCore:

@@ -15,11 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from arraylake_nb import hierarchy, provenance
-from arraylake_nb import keys as zkeys
+from arraylake_nb.api import _tree
+
+from arraylake_nb.engine import keys as zkeys
 from arraylake_nb.config import Author
-from arraylake_nb.diff import VersionView, diff_views
-from arraylake_nb.engine import RepoEngine
+from arraylake_nb.api._diff import VersionView, diff_views
+from arraylake_nb.engine.repository import RepoEngine
 from arraylake_nb.errors import (
     ArraylakeNbError,
     NothingToCommitWarning,
@@ -28,7 +29,7 @@ from arraylake_nb.errors import (
     SessionError,
     UncommittedChangesWarning,
 )
-from arraylake_nb.metastore import CommitRow, RefRow, SessionMeta
+from arraylake_nb.engine.metastore import CommitRow, RefRow, SessionMeta
 from arraylake_nb.models import (
     Branch,
     Commit,
@@ -44,15 +45,15 @@ from arraylake_nb.models import (
     Tree,
     _utc,
 )
-from arraylake_nb.names import validate_ref_name
-from arraylake_nb.progress import progress
-from arraylake_nb.session import SessionState
-from arraylake_nb.store import ArraylakeStore
+from arraylake_nb.engine.names import validate_ref_name
+from arraylake_nb.api import hooks
+from arraylake_nb.engine.session import SessionState
+from arraylake_nb.store import ArraylakeStore, root_group
 
 if TYPE_CHECKING:
     import xarray as xr
 
-    from arraylake_nb.hierarchy import Group
+    from arraylake_nb.store import Group
 
 T = TypeVar("T")
 DEFAULT_SESSION_TIMEOUT = dt.timedelta(days=1)
@@ -187,10 +188,10 @@ class _RepoCore:
         if not isinstance(message, str):
             raise TypeError("commit message must be a string")
         state = self._require_state()
-        metadata = {**provenance.current(), **(metadata or {})}
+        metadata = {**hooks.commit_metadata(), **(metadata or {})}
         row = self.engine.commit(
             state, message, auto_ff=auto_ff, author=self.author,
-            metadata=json.dumps(metadata) if metadata else None,
+            metadata=json.dumps(metadata) if metadata else None, progress=hooks.progress,
         )
         if row is None:
             warnings.warn("No changes to commit.", NothingToCommitWarning, stacklevel=3)
@@ -309,7 +310,7 @@ class _RepoCore:
         return self._store
 
     def root_group(self) -> Group:
-        return hierarchy.root_group(self.store())
+        return root_group(self.store())
 
     def _node_path(self, path: str) -> str:
         return zkeys.normalize_node_path(path)
@@ -335,18 +336,18 @@ class _RepoCore:
 
     def diff(self, from_ref: str, to_ref: str | None = None) -> Diff:
         a, b = self._version(from_ref), self._version(to_ref)
-        with progress(len(a.docs), "Comparing nodes", min_total=500) as advance:
+        with hooks.progress(len(a.docs), "Comparing nodes", min_total=500) as advance:
             return diff_views(a, b, progress=lambda i: advance())
 
     def tree(self, prefix: str = "", depth: int = 10, filter: str | None = None) -> Tree:
         state = self._require_state()
         state.sync()
-        return hierarchy.build_tree(state, prefix, depth, filter)
+        return _tree.build_tree(state, prefix, depth, filter)
 
     def filter_metadata(self, filter: str) -> list[str]:
         state = self._require_state()
         state.sync()
-        return hierarchy.filter_metadata(state, filter)
+        return _tree.filter_metadata(state, filter)
 
     def to_xarray(self, group: str | None = None, **kwargs: Any) -> xr.Dataset:
         import xarray as xr
@@ -372,7 +373,7 @@ class _RepoCore:
                 stale.append(folder.path.name)
         missing: dict[str, str] = {}
         corrupt: dict[str, str] = {}
-        with progress(len(digests), "Verifying chunks", min_total=1000) as advance:
+        with hooks.progress(len(digests), "Verifying chunks", min_total=1000) as advance:
             for digest, key in digests.items():
                 problem = self.engine.chunks.verify(digest)
                 if problem == "missing":

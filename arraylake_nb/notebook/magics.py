@@ -14,10 +14,11 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
-from arraylake_nb import provenance
-from arraylake_nb.client import Client
+from arraylake_nb.api import hooks as api_hooks
+from arraylake_nb.notebook import provenance
+from arraylake_nb.api.client import Client
 from arraylake_nb.errors import ArraylakeNbError
-from arraylake_nb.repo import Repo
+from arraylake_nb.api.repo import Repo
 
 _current_repo: Repo | None = None
 
@@ -223,6 +224,7 @@ def load_ipython_extension(ipython: Any) -> None:
 
     ipython.events.register("pre_run_cell", pre_run_cell)
     ipython.events.register("post_run_cell", post_run_cell)
+    api_hooks.add_commit_metadata_provider(provenance.current)
     ipython._arraylake_nb_hooks = (pre_run_cell, post_run_cell)
 
 
@@ -231,6 +233,7 @@ def unload_ipython_extension(ipython: Any) -> None:
     if hooks:
         ipython.events.unregister("pre_run_cell", hooks[0])
         ipython.events.unregister("post_run_cell", hooks[1])
+    api_hooks.remove_commit_metadata_provider(provenance.current)
 
 
 ArraylakeMagics.arraylake.__doc__ = PARSER.format_help()

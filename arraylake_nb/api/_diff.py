@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from arraylake_nb import hierarchy
-from arraylake_nb import keys as zkeys
+from arraylake_nb.api import _tree
+from arraylake_nb.engine import keys as zkeys
 from arraylake_nb.models import AttributeChange, ChunkChanges, Diff
-from arraylake_nb.session import SessionState
-from arraylake_nb.values import Chain, ChunkRef
+from arraylake_nb.engine.session import SessionState
+from arraylake_nb.engine.values import Chain, ChunkRef
 
 MAX_COORDS = 1000
 _MISSING = object()
@@ -21,7 +21,7 @@ class VersionView:
     def __init__(self, state: SessionState, label: str) -> None:
         self.state = state
         self.label = label
-        self.docs = hierarchy.node_documents(state)
+        self.docs = _tree.node_documents(state)
         self.arrays = state.arrays()
 
     def chain(self, path: str) -> Chain | None:

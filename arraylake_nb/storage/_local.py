@@ -7,13 +7,13 @@ a process killed mid-write leaves at worst a stray temporary file, never a
 partial chunk under a real name. Every read recomputes the hash and raises
 :class:`~arraylake_nb.errors.CorruptChunkError` rather than return wrong data.
 
-Durability is chosen per store (see :class:`ChunkStore`): ``"write"`` makes
+Durability is chosen per store (see :class:`LocalChunkStorage`): ``"write"`` makes
 every ``put`` durable before it returns, ``"commit"`` leaves that to
-:meth:`ChunkStore.sync` just before a commit becomes visible, ``"none"`` never
+:meth:`LocalChunkStorage.sync` just before a commit becomes visible, ``"none"`` never
 forces anything to disk. Writing a chunk that already exists re-reads and
 re-hashes the existing file, so writing the same data again repairs a damaged
 chunk, and refreshes its modification time, which the garbage collector's
-grace period is measured against (see :meth:`ChunkStore.remove_if_older`).
+grace period is measured against (see :meth:`LocalChunkStorage.remove_if_older`).
 
 XXH3-128 is not a cryptographic hash: it guards against corruption and
 accidental collisions (probability ~2**-64 even for billions of chunks), not
@@ -36,9 +36,10 @@ from pathlib import Path
 import xxhash
 
 from arraylake_nb.errors import CorruptChunkError, DiskFullError
+from arraylake_nb.storage._base import ChunkStorage
 
 HASH_BYTES = 16
-DURABILITY_MODES = ("write", "commit", "none")
+DURABILITY_MODES = ("write", "commit", "none")  # the same names as arraylake_nb.config (storage imports only errors)
 
 TEMP_PREFIX = ".tmp-"
 TOMBSTONE_PREFIX = ".gc-"
@@ -186,7 +187,7 @@ class _DirectorySyncer:
         return entry[0], d
 
 
-class ChunkStore:
+class LocalChunkStorage(ChunkStorage):
     """Hash-named chunk files under ``root``.
 
     All methods are blocking and thread-safe; callers on an event loop run them
@@ -481,6 +482,17 @@ class ChunkStore:
                     continue
 
     # -- garbage collection -----------------------------------------------
+    def get_range(self, digest: bytes, start: int, end: int | None = None, key: str = "") -> bytes:
+        """Bytes ``start:end`` of a chunk (the whole chunk is read and verified first)."""
+        return self.get(digest, key)[start:end]
+
+    def age(self, digest: bytes) -> float | None:
+        """Seconds since the chunk file was last written or reused; None if absent."""
+        try:
+            return max(0.0, time.time() - self.path_for(digest).stat().st_mtime)
+        except FileNotFoundError:
+            return None
+
     def remove(self, digest: bytes) -> None:
         """Delete a chunk file unconditionally.
 

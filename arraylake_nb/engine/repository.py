@@ -24,12 +24,14 @@ import threading
 import time
 import weakref
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from arraylake_nb import keys as zkeys
-from arraylake_nb.chains import plan_merge
-from arraylake_nb.chunkstore import ChunkStore
+from arraylake_nb.engine import keys as zkeys
+from arraylake_nb.engine.chains import plan_merge
+from arraylake_nb.storage import ChunkStorage, LocalChunkStorage
 from arraylake_nb.config import Author
 from arraylake_nb.errors import (
     ConflictError,
@@ -41,12 +43,11 @@ from arraylake_nb.errors import (
     SessionExpiredError,
     SessionNotFoundError,
 )
-from arraylake_nb.journal import DURABILITY_MODES, SessionFolder, SetExpiration, SetValue, encode_segments
-from arraylake_nb.metastore import INLINE_BIT, CommitRow, EntryBatch, Metastore, SessionMeta
-from arraylake_nb.progress import progress
-from arraylake_nb.session import SessionState
-from arraylake_nb.snapshot import SegmentCache, Snapshot
-from arraylake_nb.values import (
+from arraylake_nb.engine.journal import DURABILITY_MODES, SessionFolder, SetExpiration, SetValue, encode_segments
+from arraylake_nb.engine.metastore import INLINE_BIT, CommitRow, EntryBatch, Metastore, SessionMeta
+from arraylake_nb.engine.session import SessionState
+from arraylake_nb.engine.snapshot import SegmentCache, Snapshot
+from arraylake_nb.engine.values import (
     DELETED,
     Chain,
     Change,
@@ -94,6 +95,15 @@ class PreparedCommit:
     written: dict[int, dict[str, Change]]
 
 
+#: ``progress(total, description)`` -> context manager yielding ``advance(n=1)``.
+Progress = Callable[[int, str], AbstractContextManager[Callable[..., None]]]
+
+
+@contextmanager
+def _no_progress(total: int, description: str) -> Iterator[Callable[..., None]]:
+    yield lambda n=1: None
+
+
 _ENGINES: dict[Path, RepoEngine] = {}
 _ENGINES_LOCK = threading.Lock()
 
@@ -104,7 +114,7 @@ class RepoEngine:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.metastore = Metastore(self.path / METASTORE_FILE)
-        self._chunk_stores = {d: ChunkStore(self.path / "chunks", durability=d) for d in DURABILITY_MODES}
+        self._chunk_stores = {d: LocalChunkStorage(self.path / "chunks", durability=d) for d in DURABILITY_MODES}
         self.chunks = self._chunk_stores["write"]
         self.cache = SegmentCache(self.metastore)
         self.sessions_dir = self.path / "sessions"
@@ -233,7 +243,7 @@ class RepoEngine:
         return row.commit_id
 
     # -- sessions -------------------------------------------------------
-    def chunk_store(self, durability: str) -> ChunkStore:
+    def chunk_store(self, durability: str) -> ChunkStorage:
         """The chunk store that writes with this durability."""
         return self._chunk_stores[durability]
 
@@ -414,8 +424,12 @@ class RepoEngine:
         auto_ff: bool,
         author: Author,
         metadata: str | None = None,
+        progress: Progress | None = None,
     ) -> CommitRow | None:
         """Commit a session's changes onto its branch; None if there were none.
+
+        ``progress(total, description)`` (a context manager yielding ``advance``)
+        reports the preparation of large commits.
 
         The branch moves by compare-and-swap on its tip inside one DuckDB
         transaction. If the tip moved since the session started, the session
@@ -428,14 +442,14 @@ class RepoEngine:
             if not state.persisted or state.folder is None:
                 # Never written to, so no other process can have joined it: no seal
                 # needed. This only moves the session onto the branch tip.
-                return self._commit_sealed(state, message, auto_ff=auto_ff, author=author, metadata=metadata)
+                return self._commit_sealed(state, message, auto_ff=auto_ff, author=author, metadata=metadata, progress=progress)
             with state.folder.sealed() as seal:
                 # No append is in flight or can start: the logs are final.
                 if seal.previous is not None and seal.previous.state != "committing":
                     state._closed(seal.previous.state, seal.previous.commit_id)
                 state.sync(final=True)
                 state.check_writable()
-                row = self._commit_sealed(state, message, auto_ff=auto_ff, author=author, metadata=metadata)
+                row = self._commit_sealed(state, message, auto_ff=auto_ff, author=author, metadata=metadata, progress=progress)
                 if row is None:
                     return None
                 seal.close("committed", row.id)
@@ -450,7 +464,7 @@ class RepoEngine:
             return row
 
     def _commit_sealed(self, state: SessionState, message: str, *, auto_ff: bool, author: Author,
-                       metadata: str | None) -> CommitRow | None:
+                       metadata: str | None, progress: Progress | None = None) -> CommitRow | None:
         branch = state.meta.branch
         assert branch is not None
         if state.durability == "commit":
@@ -475,7 +489,7 @@ class RepoEngine:
                     )
                 self._rebase_locked(state, tip)
             seq = last_seq + 1
-            prepared = self._prepare(state, seq)
+            prepared = self._prepare(state, seq, progress)
             if prepared is None:
                 return None
             parent = self.commit_row(tip) if tip else None
@@ -617,7 +631,7 @@ class RepoEngine:
             conflicts |= {k for k in mine if any(k.startswith(d) for d in up_dirs)}
         return conflicts
 
-    def _prepare(self, state: SessionState, seq: int) -> PreparedCommit | None:
+    def _prepare(self, state: SessionState, seq: int, progress: Progress | None = None) -> PreparedCommit | None:
         """Turn a session's overlay into new segments against its (current) base."""
         view = state
         base = state.base
@@ -627,7 +641,7 @@ class RepoEngine:
         # Changes that leave a key as it was in the base (deleting what never
         # existed, rewriting identical bytes) are dropped, so they never make
         # a commit on their own.
-        with progress(len(ov.changes), "Preparing commit") as advance:
+        with (progress or _no_progress)(len(ov.changes), "Preparing commit") as advance:
             self._split_changes(view, ov, base, path_delta, chunk_delta, advance)
         final_arrays = view.arrays()
         for p in ov.deleted_prefixes:
@@ -793,7 +807,7 @@ class RepoEngine:
         between is then found among the commits, and one that starts in between
         writes only young files. A writer that reuses an old chunk file
         refreshes its time, and the chunk store's removal re-checks that time
-        after taking the file out of place (see ChunkStore.remove_if_older).
+        after taking the file out of place (see ChunkStorage.remove_if_older).
         """
         now = time.time()
         cutoff = now - older_than_seconds

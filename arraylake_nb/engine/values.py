@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from arraylake_nb import keys as zkeys
+from arraylake_nb.engine import keys as zkeys
 
 Chain = tuple[tuple[int, int], ...]
 EMPTY_CHAIN: Final[Chain] = ()
