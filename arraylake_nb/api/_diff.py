@@ -8,7 +8,7 @@ from typing import Any
 from arraylake_nb.api import _tree
 from arraylake_nb.engine import keys as zkeys
 from arraylake_nb.models import AttributeChange, ChunkChanges, Diff
-from arraylake_nb.engine.session import SessionState
+from arraylake_nb.engine.session import SessionView
 from arraylake_nb.engine.values import Chain, ChunkRef
 
 MAX_COORDS = 1000
@@ -18,7 +18,7 @@ _MISSING = object()
 class VersionView:
     """Node documents and chunk references of one version, read lazily."""
 
-    def __init__(self, state: SessionState, label: str) -> None:
+    def __init__(self, state: SessionView, label: str) -> None:
         self.state = state
         self.label = label
         self.docs = _tree.node_documents(state)

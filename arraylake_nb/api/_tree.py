@@ -17,7 +17,7 @@ from arraylake_nb.errors import InvalidQueryError, NodeNotFoundError
 from arraylake_nb.models import Tree, TreeNode
 
 if TYPE_CHECKING:
-    from arraylake_nb.engine.session import SessionState
+    from arraylake_nb.engine.session import SessionView
 
 MAX_TREE_NODES = 2000
 
@@ -31,7 +31,7 @@ def _parse(data: bytes) -> dict[str, Any] | None:
     return doc if isinstance(doc, dict) else None
 
 
-def node_documents(state: SessionState) -> dict[str, dict[str, Any]]:
+def node_documents(state: SessionView) -> dict[str, dict[str, Any]]:
     """Node path -> parsed ``zarr.json`` of every group and array in the view."""
     keys = {k for k in state.overlay.changes if k.endswith("zarr.json")}
     keys.update(k for k in state.base.paths if k.endswith("zarr.json"))
@@ -86,14 +86,14 @@ def matches(query: Any, attributes: dict[str, Any]) -> bool:
         return False  # a type mismatch on this node's values is "no match"
 
 
-def filter_metadata(state: SessionState, expression: str) -> list[str]:
+def filter_metadata(state: SessionView, expression: str) -> list[str]:
     """Paths of the groups and arrays whose attributes match ``expression``."""
     query = compile_query(expression)
     docs = node_documents(state)
     return sorted(p for p, d in docs.items() if matches(query, d.get("attributes") or {}))
 
 
-def build_tree(state: SessionState, prefix: str = "", depth: int = 10, filter: str | None = None) -> Tree:
+def build_tree(state: SessionView, prefix: str = "", depth: int = 10, filter: str | None = None) -> Tree:
     """The hierarchy under ``prefix`` down to ``depth`` levels (see :meth:`Repo.tree`)."""
     base = zkeys.normalize_node_path(prefix)
     docs = node_documents(state)

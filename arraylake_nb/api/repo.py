@@ -29,7 +29,7 @@ from arraylake_nb.errors import (
     SessionError,
     UncommittedChangesWarning,
 )
-from arraylake_nb.engine.metastore import CommitRow, RefRow, SessionMeta
+from arraylake_nb.engine.metastore import CommitRow, RefRow, SessionRecord
 from arraylake_nb.models import (
     Branch,
     Commit,
@@ -47,7 +47,7 @@ from arraylake_nb.models import (
 )
 from arraylake_nb.engine.names import validate_ref_name
 from arraylake_nb.api import hooks
-from arraylake_nb.engine.session import SessionState
+from arraylake_nb.engine.session import SessionView
 from arraylake_nb.store import ArraylakeStore, root_group
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def _seconds(expires_in: dt.timedelta | float) -> float:
     return expires_in.total_seconds() if isinstance(expires_in, dt.timedelta) else float(expires_in)
 
 
-def _session_info(meta: SessionMeta) -> SessionInfo:
+def _session_info(meta: SessionRecord) -> SessionInfo:
     return SessionInfo(
         id=meta.id,
         start_time=_utc(meta.start_time),  # type: ignore[arg-type]
@@ -87,7 +87,7 @@ class LocalSession:
     state. ``abandon()`` and ``update_expiration()`` are plain methods.
     """
 
-    def __init__(self, core: _RepoCore, state: SessionState) -> None:
+    def __init__(self, core: _RepoCore, state: SessionView) -> None:
         self._core = core
         self._state = state
 
@@ -125,18 +125,18 @@ class _RepoCore:
         self.name = name
         self.author = author
         self.durability = durability
-        self.state: SessionState | None = None
+        self.state: SessionView | None = None
         self._store: ArraylakeStore | None = None
 
     # -- session plumbing -------------------------------------------------
-    def _require_state(self) -> SessionState:
+    def _require_state(self) -> SessionView:
         if self.state is None:
             raise SessionError(
                 f"Repo {self.name!r} has no checkout yet; call repo.checkout() (or get the repo with checkout=True)."
             )
         return self.state
 
-    def _switch(self, state: SessionState) -> None:
+    def _switch(self, state: SessionView) -> None:
         old = self.state
         if old is not None and old is not state and old.writable and not old.abandoned and old.has_changes:
             warnings.warn(
@@ -165,7 +165,7 @@ class _RepoCore:
         return resolved.commit_id
 
     def create_session(self, ref: str = "main", for_writing: bool = True,
-                       expires_in: dt.timedelta = DEFAULT_SESSION_TIMEOUT, message: str | None = None) -> SessionState:
+                       expires_in: dt.timedelta = DEFAULT_SESSION_TIMEOUT, message: str | None = None) -> SessionView:
         resolved = self.engine.resolve(ref)
         branch = resolved.name if resolved.kind == "branch" else None
         return self.engine.new_session(
@@ -174,7 +174,7 @@ class _RepoCore:
             durability=self.durability,
         )
 
-    def join_session(self, session_id: str) -> SessionState:
+    def join_session(self, session_id: str) -> SessionView:
         state = self.engine.join_session(session_id)
         self._switch(state)
         return state

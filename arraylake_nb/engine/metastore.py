@@ -165,7 +165,7 @@ class RefRow:
 
 
 @dataclass(slots=True)
-class SessionMeta:
+class SessionRecord:
     """What identifies a session and governs what it may do (stored as one row)."""
 
     id: str
@@ -490,7 +490,7 @@ class Metastore:
         con.execute(f"INSERT INTO entries ({_ENTRY_COLUMNS}) VALUES {placeholders}", params)
 
     # -- sessions -------------------------------------------------------
-    def insert_session(self, s: SessionMeta) -> None:
+    def insert_session(self, s: SessionRecord) -> None:
         with self.transaction() as con:
             (n,) = con.execute("SELECT count(*) FROM sessions WHERE id = ?", [s.id]).fetchone()
             if n:
@@ -501,10 +501,10 @@ class Metastore:
                  s.start_time, s.expiration, s.status, s.for_writing],
             )
 
-    def get_session(self, session_id: str) -> SessionMeta | None:
+    def get_session(self, session_id: str) -> SessionRecord | None:
         with self.connection() as con:
             row = con.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", [session_id]).fetchone()
-        return SessionMeta(*row) if row else None
+        return SessionRecord(*row) if row else None
 
     def update_session(self, session_id: str, *, status: str | None = None,
                        expiration: float | None = None, base_commit: str | None = None,
@@ -529,7 +529,7 @@ class Metastore:
             row = con.execute("SELECT id FROM commits WHERE session_id = ? LIMIT 1", [session_id]).fetchone()
         return row[0] if row else None
 
-    def list_sessions(self, status: str = "active") -> list[SessionMeta]:
+    def list_sessions(self, status: str = "active") -> list[SessionRecord]:
         """Sessions with this status; a session that produced a commit is no longer active."""
         with self.connection() as con:
             rows = con.execute(
@@ -538,4 +538,4 @@ class Metastore:
                 "ORDER BY start_time",
                 [status],
             ).fetchall()
-        return [SessionMeta(*r) for r in rows]
+        return [SessionRecord(*r) for r in rows]

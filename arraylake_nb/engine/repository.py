@@ -44,8 +44,8 @@ from arraylake_nb.errors import (
     SessionNotFoundError,
 )
 from arraylake_nb.engine.journal import DURABILITY_MODES, SessionFolder, SetExpiration, SetValue, encode_segments
-from arraylake_nb.engine.metastore import INLINE_BIT, CommitRow, EntryBatch, Metastore, SessionMeta
-from arraylake_nb.engine.session import SessionState
+from arraylake_nb.engine.metastore import INLINE_BIT, CommitRow, EntryBatch, Metastore, SessionRecord
+from arraylake_nb.engine.session import SessionView
 from arraylake_nb.engine.snapshot import SegmentCache, Snapshot
 from arraylake_nb.engine.values import (
     DELETED,
@@ -120,7 +120,7 @@ class RepoEngine:
         self.sessions_dir = self.path / "sessions"
         self._commits: dict[str, CommitRow] = {}
         self._snapshots: OrderedDict[str | None, Snapshot] = OrderedDict()
-        self._states: weakref.WeakValueDictionary[str, SessionState] = weakref.WeakValueDictionary()
+        self._states: weakref.WeakValueDictionary[str, SessionView] = weakref.WeakValueDictionary()
         self._lock = threading.RLock()
 
     # -- registry -------------------------------------------------------
@@ -250,8 +250,8 @@ class RepoEngine:
     def folder_for(self, session_id: str, durability: str = "write") -> SessionFolder:
         return SessionFolder(self.sessions_dir / session_id, durability)
 
-    def _state_for(self, meta: SessionMeta, folder: SessionFolder | None) -> SessionState:
-        state = SessionState(meta, self.snapshot(meta.base_commit), folder)
+    def _state_for(self, meta: SessionRecord, folder: SessionFolder | None) -> SessionView:
+        state = SessionView(meta, self.snapshot(meta.base_commit), folder)
         state.on_first_write = self._persist_session
         state.commit_lookup = lambda: self._commit_of_session(meta.id)
         self._states[meta.id] = state
@@ -268,13 +268,13 @@ class RepoEngine:
         message: str | None = None,
         persist: bool = False,
         durability: str = "write",
-    ) -> SessionState:
+    ) -> SessionView:
         if expires_in_seconds <= 0 or expires_in_seconds > MAX_SESSION_SECONDS:
             raise SessionError(
                 f"expires_in must be positive and at most 7 days, got {expires_in_seconds / 86400:.2f} days."
             )
         now = time.time()
-        meta = SessionMeta(
+        meta = SessionRecord(
             id=new_session_id(),
             branch=branch,
             base_commit=base_commit,
@@ -290,7 +290,7 @@ class RepoEngine:
             self._persist_session(state)
         return state
 
-    def _persist_session(self, state: SessionState) -> None:
+    def _persist_session(self, state: SessionView) -> None:
         # The folder first, then the row: a row never names a session whose
         # folder is missing, and the folder alone can rebuild a lost row.
         m = state.meta
@@ -300,14 +300,14 @@ class RepoEngine:
         state.persisted = True
 
     def read_only_view(self, commit_id: str | None, *, session_id: str | None = None,
-                       branch: str | None = None) -> SessionState:
+                       branch: str | None = None) -> SessionView:
         """A view of one commit that can never write (not persisted, no folder)."""
         now = time.time()
-        meta = SessionMeta(session_id or new_session_id(), branch, commit_id, None, None, None,
+        meta = SessionRecord(session_id or new_session_id(), branch, commit_id, None, None, None,
                            now, now + MAX_SESSION_SECONDS, for_writing=False)
         return self._state_for(meta, None)
 
-    def join_session(self, session_id: str) -> SessionState:
+    def join_session(self, session_id: str) -> SessionView:
         """The live state of a persisted session, replayed from its logs.
 
         A session whose metastore row was lost (a metastore restored from a
@@ -353,15 +353,15 @@ class RepoEngine:
             )
         return state
 
-    def _restore_session_row(self, folder: SessionFolder) -> SessionMeta | None:
+    def _restore_session_row(self, folder: SessionFolder) -> SessionRecord | None:
         d = folder.description()
-        fields = {f.name for f in dataclasses.fields(SessionMeta)}
+        fields = {f.name for f in dataclasses.fields(SessionRecord)}
         if not fields - {"status", "for_writing"} <= set(d):
             raise SessionError(
                 f"Session {folder.path.name} cannot be rebuilt: its description {folder.path / 'session.json'} "
                 "is damaged and the metastore has no row for it. Its changes stay in that folder."
             )
-        meta = SessionMeta(**{k: v for k, v in d.items() if k in fields})
+        meta = SessionRecord(**{k: v for k, v in d.items() if k in fields})
         if meta.base_commit and self.commit_row(meta.base_commit) is None:
             raise SessionError(
                 f"Session {meta.id} started from commit {meta.base_commit}, which this metastore does not "
@@ -375,7 +375,7 @@ class RepoEngine:
     def _commit_of_session(self, session_id: str) -> str | None:
         return self.metastore.commit_of_session(session_id)
 
-    def list_active_sessions(self) -> list[SessionMeta]:
+    def list_active_sessions(self) -> list[SessionRecord]:
         now = time.time()
         rows = self.metastore.list_sessions("active")
         active = []
@@ -394,7 +394,7 @@ class RepoEngine:
                 active.append(r)
         return active
 
-    def abandon(self, state: SessionState) -> None:
+    def abandon(self, state: SessionView) -> None:
         """Abandon a session; writes racing it land before it or fail with SessionAbandonedError."""
         with state._lock:
             if state.persisted and state.folder is not None:
@@ -405,7 +405,7 @@ class RepoEngine:
                 self.metastore.update_session(state.meta.id, status="abandoned")
             state.mark_abandoned()
 
-    def update_expiration(self, state: SessionState, expires_in_seconds: float) -> None:
+    def update_expiration(self, state: SessionView, expires_in_seconds: float) -> None:
         if expires_in_seconds <= 0 or expires_in_seconds > MAX_SESSION_SECONDS:
             raise SessionError(
                 f"expires_in must be positive and at most 7 days, got {expires_in_seconds / 86400:.2f} days."
@@ -418,7 +418,7 @@ class RepoEngine:
     # -- committing -----------------------------------------------------
     def commit(
         self,
-        state: SessionState,
+        state: SessionView,
         message: str,
         *,
         auto_ff: bool,
@@ -463,7 +463,7 @@ class RepoEngine:
             state.committed_as = row.id
             return row
 
-    def _commit_sealed(self, state: SessionState, message: str, *, auto_ff: bool, author: Author,
+    def _commit_sealed(self, state: SessionView, message: str, *, auto_ff: bool, author: Author,
                        metadata: str | None, progress: Progress | None = None) -> CommitRow | None:
         branch = state.meta.branch
         assert branch is not None
@@ -517,7 +517,7 @@ class RepoEngine:
         self._commits[row.id] = row
         return row
 
-    def fast_forward(self, state: SessionState) -> str | None:
+    def fast_forward(self, state: SessionView) -> str | None:
         """Rebase ``state`` onto its branch tip; return the new base commit."""
         with state._lock:
             state.sync()
@@ -530,7 +530,7 @@ class RepoEngine:
                     self.metastore.update_session(state.meta.id, base_commit=tip or "")
             return tip
 
-    def _rebase_locked(self, state: SessionState, tip: str | None) -> None:
+    def _rebase_locked(self, state: SessionView, tip: str | None) -> None:
         base = state.meta.base_commit
         upstream = self._commits_between(base, tip, state.meta.branch or "")
         conflicts = self._conflicts(state, upstream)
@@ -551,7 +551,7 @@ class RepoEngine:
         state.base = self.snapshot(tip)
         state.meta.base_commit = tip
 
-    def _same_as_upstream(self, state: SessionState, key: str, tip: str | None) -> bool:
+    def _same_as_upstream(self, state: SessionView, key: str, tip: str | None) -> bool:
         mine = state.overlay.changes.get(key)
         if mine is None:
             return False  # changed through a deleted directory: not a plain value
@@ -610,7 +610,7 @@ class RepoEngine:
                 keys.update(prefix + rel for rel in entries)
         return keys, deleted_dirs
 
-    def _conflicts(self, state: SessionState, upstream: list[CommitRow]) -> set[str]:
+    def _conflicts(self, state: SessionView, upstream: list[CommitRow]) -> set[str]:
         up_keys: set[str] = set()
         up_dirs: set[str] = set()
         for c in upstream:
@@ -631,7 +631,7 @@ class RepoEngine:
             conflicts |= {k for k in mine if any(k.startswith(d) for d in up_dirs)}
         return conflicts
 
-    def _prepare(self, state: SessionState, seq: int, progress: Progress | None = None) -> PreparedCommit | None:
+    def _prepare(self, state: SessionView, seq: int, progress: Progress | None = None) -> PreparedCommit | None:
         """Turn a session's overlay into new segments against its (current) base."""
         view = state
         base = state.base
@@ -651,7 +651,7 @@ class RepoEngine:
             for a, chain in final_arrays.items():
                 adir = f"{a}/" if a else ""
                 # Arrays that got their chunks in this session had deletions
-                # inside them recorded key by key (see SessionState.delete_prefix).
+                # inside them recorded key by key (see SessionView.delete_prefix).
                 if p.startswith(adir) and p != adir and not view.explicit_chain(a):
                     for rel in view.base.manifest(chain).keys():
                         if (adir + rel).startswith(p) and (adir + rel) not in ov.changes:

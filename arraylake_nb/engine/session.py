@@ -41,7 +41,7 @@ from arraylake_nb.engine.journal import (
     SetValue,
     StaleSealError,
 )
-from arraylake_nb.engine.metastore import SessionMeta
+from arraylake_nb.engine.metastore import SessionRecord
 from arraylake_nb.engine.snapshot import Manifest, Snapshot
 from arraylake_nb.engine.values import DELETED, EMPTY_CHAIN, Chain, Change, ChunkRef, Doc, Value
 
@@ -113,7 +113,7 @@ class Overlay:
         return bool(self.changes or self.deleted_prefixes)
 
 
-class SessionState:
+class SessionView:
     """The live state of one session in this process (shared by its stores).
 
     Parameters
@@ -126,7 +126,7 @@ class SessionState:
         The session's folder (``None`` for a view that can never write).
     """
 
-    def __init__(self, meta: SessionMeta, base: Snapshot, folder: SessionFolder | None) -> None:
+    def __init__(self, meta: SessionRecord, base: Snapshot, folder: SessionFolder | None) -> None:
         self.meta = meta
         self.base = base
         self.folder = folder
@@ -138,7 +138,7 @@ class SessionState:
         self._abandoned = meta.status == "abandoned"
         self.committed_as: str | None = None
         self.persisted = False
-        self.on_first_write: Callable[[SessionState], None] | None = None
+        self.on_first_write: Callable[[SessionView], None] | None = None
         #: Asked, when a committer died while sealing, whether its commit landed.
         self.commit_lookup: Callable[[], str | None] = lambda: None
 

@@ -15,7 +15,7 @@ import zarr
 from arraylake_nb.engine import keys as zkeys
 
 if TYPE_CHECKING:
-    from arraylake_nb.engine.session import SessionState
+    from arraylake_nb.engine.session import SessionView
     from arraylake_nb.store._store import ArraylakeStore
 
 
@@ -66,7 +66,7 @@ class Group(zarr.Group):
     def members(self, max_depth: int | None = 0, *, use_consolidated_for_children: bool = True) -> tuple:  # type: ignore[override]
         return tuple((name, _wrap(node)) for name, node in super().members(max_depth=max_depth))
 
-    def _session(self) -> SessionState:
+    def _session(self) -> SessionView:
         store = self.store_path.store
         from arraylake_nb.store._store import ArraylakeStore
 

@@ -26,7 +26,7 @@ from zarr.core.buffer import Buffer, BufferPrototype, default_buffer_prototype
 from arraylake_nb.engine import keys as zkeys
 from arraylake_nb.engine.repository import RepoEngine
 from arraylake_nb.errors import ReadOnlyError, SessionNotFoundError
-from arraylake_nb.engine.session import READ_ONLY_MESSAGE, SessionState
+from arraylake_nb.engine.session import READ_ONLY_MESSAGE, SessionView
 from arraylake_nb.engine.values import ChunkRef, Doc, Value
 
 
@@ -84,7 +84,7 @@ class ArraylakeStore(Store):
         self.session_id = session_id
         self.base_commit = base_commit
         self.branch = branch
-        self._state_ref: SessionState | None = None
+        self._state_ref: SessionView | None = None
         self._engine: RepoEngine | None = None
 
     # -- identity -------------------------------------------------------
@@ -137,7 +137,7 @@ class ArraylakeStore(Store):
             self._engine = RepoEngine.open(Path(self.repo_path))
         return self._engine
 
-    def _state(self) -> SessionState:
+    def _state(self) -> SessionView:
         state = self._state_ref
         if state is not None:
             return state
@@ -159,7 +159,7 @@ class ArraylakeStore(Store):
         await super()._open()
 
     @property
-    def session(self) -> SessionState:
+    def session(self) -> SessionView:
         """The live session state this store reads and writes."""
         return self._state()
 
