@@ -106,7 +106,7 @@ def _run(args: argparse.Namespace) -> Any:
     if args.command == "tree":
         return _open(client, args.name, args.ref).tree(args.prefix, depth=args.depth, filter=args.filter)
     if args.command == "log":
-        return _open(client, args.name, args.ref)._core.commit_log(page_size=max(args.n, 1))
+        return _open(client, args.name, args.ref).log(page_size=max(args.n, 1))
     if args.command == "status":
         repo = client.get_repo(args.name, checkout=False)
         if args.session is None:

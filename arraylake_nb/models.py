@@ -151,6 +151,57 @@ class CommitLog(_Rendered):
         return f"<CommitLog of {self._length} commit(s) from {self.head}>"
 
 
+
+@dataclass(frozen=True, slots=True)
+class CommitPage(_Rendered):
+    """One page of history (newest first) and the cursor of the next page.
+
+    Attributes
+    ----------
+    commits
+        The commits of this page.
+    next_cursor
+        Pass to ``repo.log_page(cursor=...)`` for the next page; None at the root.
+    total
+        How many commits the history holds from where the first page started.
+    """
+
+    commits: tuple[Commit, ...]
+    next_cursor: str | None
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class CommitData(_Rendered):
+    """What drawing a checkout's history needs: its commits, branches and tags."""
+
+    commits: tuple[Commit, ...]
+    branches: RefList
+    tags: RefList
+    head: str | None
+
+
+@dataclass(slots=True)
+class Transaction:
+    """What :meth:`arraylake_nb.Repo.transaction` did.
+
+    Attributes
+    ----------
+    message
+        The commit message.
+    included_earlier_changes
+        The session already held changes when the block started; they are in the commit too.
+    commit_id
+        The commit made (None until the block succeeds, or if nothing changed).
+    rolled_back_changes
+        How many changes the block had made when it failed and they were rolled back.
+    """
+
+    message: str
+    included_earlier_changes: bool = False
+    commit_id: str | None = None
+    rolled_back_changes: int = 0
+
 @dataclass(frozen=True, slots=True)
 class Branch(_Rendered):
     """A branch and the commit it points to (None on an empty branch)."""

@@ -119,7 +119,7 @@ HOLDER = textwrap.dedent(
     from arraylake_nb import Client
     repo = Client(root=sys.argv[1]).get_repo(sys.argv[2], checkout=False)
     # Private access: hold the lease the way a long operation would, then freeze.
-    with repo._core.engine.metastore.connection():
+    with repo._engine.metastore.connection():
         print("holding", flush=True)
         os.kill(os.getpid(), signal.SIGSTOP)
     print("released", flush=True)
@@ -337,7 +337,7 @@ def test_damaged_metastore_is_reported_and_sessions_and_chunks_are_kept(client: 
 
 
 def test_ordinary_duckdb_errors_are_not_called_damage(repo) -> None:
-    ms = repo._core.engine.metastore  # private: run a broken query on a healthy file
+    ms = repo._engine.metastore  # private: run a broken query on a healthy file
     with pytest.raises(duckdb.Error) as info, ms.connection() as con:
         con.execute("SELECT no_such_column FROM refs")
     assert not isinstance(info.value, MetastoreDamagedError)

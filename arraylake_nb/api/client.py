@@ -13,7 +13,7 @@ from arraylake_nb.engine.repository import METASTORE_FILE, RepoEngine
 from arraylake_nb.errors import RepoExistsError, RepoNotFoundError
 from arraylake_nb.engine.lease import check_timeout
 from arraylake_nb.engine.names import validate_org, validate_repo_name
-from arraylake_nb.api.repo import AsyncRepo, Repo, _RepoCore
+from arraylake_nb.api.repo import AsyncRepo, Repo
 
 
 class _ClientCore:
@@ -43,7 +43,7 @@ class _ClientCore:
     def exists(self, name: str) -> bool:
         return (self.repo_path(name) / METASTORE_FILE).exists()
 
-    def create(self, name: str) -> _RepoCore:
+    def create(self, name: str) -> Repo:
         path = self.repo_path(name)
         if path.exists():
             raise RepoExistsError(f"Repository {name!r} already exists at {path}; open it with client.get_repo({name!r}).")
@@ -61,16 +61,16 @@ class _ClientCore:
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
-        return _RepoCore(self._engine(path), name, self.author, self.durability)
+        return Repo(self._engine(path), name, self.author, self.durability)
 
-    def open(self, name: str) -> _RepoCore:
+    def open(self, name: str) -> Repo:
         path = self.repo_path(name)
         if not (path / METASTORE_FILE).exists():
             raise RepoNotFoundError(
                 f"Repository {name!r} does not exist under {self.root}. Create it with client.create_repo({name!r}) "
                 "or see client.list_repos()."
             )
-        return _RepoCore(self._engine(path), name, self.author, self.durability)
+        return Repo(self._engine(path), name, self.author, self.durability)
 
     def list(self, org: str | None = None) -> list[str]:
         if not self.root.exists():
@@ -143,13 +143,13 @@ class Client:
 
     def create_repo(self, name: str) -> Repo:
         """Create ``org/name`` with an empty ``main`` branch and check it out for writing."""
-        repo = Repo(AsyncRepo(self._core.create(name)))
+        repo = self._core.create(name)
         repo.checkout("main")
         return repo
 
     def get_repo(self, name: str, checkout: bool = True, read_only: bool = False) -> Repo:
         """Open ``org/name``; check out ``main`` (read-only if asked) unless ``checkout=False``."""
-        repo = Repo(AsyncRepo(self._core.open(name)))
+        repo = self._core.open(name)
         if checkout:
             repo.checkout("main", for_writing=not read_only)
         return repo
@@ -195,13 +195,13 @@ class AsyncClient:
 
     async def create_repo(self, name: str) -> AsyncRepo:
         """Create ``org/name`` and check out ``main`` for writing."""
-        repo = AsyncRepo(await asyncio.to_thread(self._core.create, name))
+        repo = AsyncRepo._wrapping(await asyncio.to_thread(self._core.create, name))
         await repo.checkout("main")
         return repo
 
     async def get_repo(self, name: str, checkout: bool = True, read_only: bool = False) -> AsyncRepo:
         """Open ``org/name``."""
-        repo = AsyncRepo(await asyncio.to_thread(self._core.open, name))
+        repo = AsyncRepo._wrapping(await asyncio.to_thread(self._core.open, name))
         if checkout:
             await repo.checkout("main", for_writing=not read_only)
         return repo

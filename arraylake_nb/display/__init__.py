@@ -19,7 +19,9 @@ from arraylake_nb import models as _models
 from arraylake_nb.models import (
     Branch,
     Commit,
+    CommitData,
     CommitLog,
+    CommitPage,
     Diff,
     FsckReport,
     RefList,
@@ -80,6 +82,8 @@ def html(model: object) -> str:
 
 rich_renderable.register(Commit, _rich.commit)
 rich_renderable.register(CommitLog, _rich.commit_log)
+rich_renderable.register(CommitPage, _rich.commit_page)
+rich_renderable.register(CommitData, _rich.commit_data)
 rich_renderable.register(Branch, _rich.branch)
 rich_renderable.register(Tag, _rich.tag)
 rich_renderable.register(RefList, _rich.ref_list)
@@ -92,6 +96,8 @@ rich_renderable.register(Diff, _rich.diff)
 
 html.register(Commit, _html.commit)
 html.register(CommitLog, _html.commit_log)
+html.register(CommitPage, _html.commit_page)
+html.register(CommitData, _html.commit_data)
 html.register(Branch, _html.branch)
 html.register(Tag, _html.tag)
 html.register(RefList, _html.ref_list)

@@ -111,10 +111,14 @@ _ENGINES_LOCK = threading.Lock()
 class RepoEngine:
     """Everything that touches one repository's files."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, metastore: Metastore | None = None, chunks: ChunkStorage | None = None) -> None:
         self.path = Path(path)
-        self.metastore = Metastore(self.path / METASTORE_FILE)
-        self._chunk_stores = {d: LocalChunkStorage(self.path / "chunks", durability=d) for d in DURABILITY_MODES}
+        self.metastore = metastore if metastore is not None else Metastore(self.path / METASTORE_FILE)
+        if chunks is None:
+            self._chunk_stores = {d: LocalChunkStorage(self.path / "chunks", durability=d) for d in DURABILITY_MODES}
+        else:
+            # A given chunk storage has one durability of its own: every session uses it as it is.
+            self._chunk_stores = dict.fromkeys(DURABILITY_MODES, chunks)
         self.chunks = self._chunk_stores["write"]
         self.cache = SegmentCache(self.metastore)
         self.sessions_dir = self.path / "sessions"
@@ -138,6 +142,28 @@ class RepoEngine:
             eng._pid = os.getpid()
             _ENGINES[path] = eng
             return eng
+
+    @classmethod
+    def from_parts(cls, metastore: Metastore, chunks: ChunkStorage) -> RepoEngine:
+        """The shared engine of the repository whose metastore is ``metastore``, using ``chunks``.
+
+        It replaces any engine this process had for that repository, so stores
+        opened afterwards use these parts.
+        """
+        path = Path(metastore.path).resolve().parent
+        if not Path(metastore.path).exists():
+            raise RepoNotFoundError(f"No metastore at {metastore.path}; create the repository first.")
+        eng = cls(path, metastore, chunks)
+        eng._pid = os.getpid()
+        with _ENGINES_LOCK:
+            _ENGINES[path] = eng
+        return eng
+
+    def drop_caches(self) -> None:
+        """Forget cached commits and snapshots (re-read from the metastore when next needed)."""
+        with self._lock:
+            self._commits.clear()
+            self._snapshots.clear()
 
     @classmethod
     def create(cls, path: Path, name: str) -> RepoEngine:

@@ -501,6 +501,15 @@ class SessionView:
             end = self._append([Rollback(mark)])
         self.folder.wait_durable(end)
 
+    def changes_since(self, mark: int) -> int:
+        """How many keys and deleted directories changed since :meth:`savepoint` returned ``mark``."""
+        with self._lock:
+            self.sync()
+            ov = self.overlay
+            return sum(1 for s in ov.stamps.values() if s[0] > mark) + sum(
+                1 for s in ov.deleted_prefixes.values() if s[0] > mark
+            )
+
     def mark_abandoned(self) -> None:
         """Record in this process that the session was abandoned (the folder is sealed elsewhere)."""
         with self._lock:

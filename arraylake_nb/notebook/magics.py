@@ -137,7 +137,7 @@ class ArraylakeMagics(Magics):
         return self._repo().status()
 
     def _log(self, args: argparse.Namespace, cell: None) -> Any:
-        return self._repo()._core.commit_log(page_size=max(args.n, 1), show_provenance=args.cells)
+        return self._repo().log(page_size=max(args.n, 1), show_provenance=args.cells)
 
     def _tree(self, args: argparse.Namespace, cell: None) -> Any:
         return self._repo().tree(args.prefix, depth=args.depth, filter=args.filter)
@@ -190,26 +190,15 @@ class ArraylakeMagics(Magics):
     def _transaction(self, args: argparse.Namespace, cell: str) -> str | None:
         """Run the cell; commit on success, roll back exactly its changes on failure."""
         repo = self._repo()
-        state = repo._core._require_state()
-        if not state.writable:
+        info = repo.session.info
+        if not info.for_writing or info.branch is None:
             raise UsageError("This checkout is read-only; check out a branch before a transaction.")
-        had_changes = state.has_changes
-        mark = state.savepoint()
-        try:
+        with repo.transaction(args.message, metadata={"cell": cell}) as tx:
             self.shell.ex(self.shell.transform_cell(cell))
-        except BaseException:
-            state.rollback_to(mark)
-            raise
-        if repo.session.id != state.meta.id:
-            raise UsageError(
-                "The cell switched to another session (a checkout or commit inside the transaction); "
-                "nothing was committed by the transaction."
-            )
-        cid = repo._core.commit(args.message, metadata={"cell": cell})
-        if cid is not None:
-            note = " (including changes made before this cell)" if had_changes else ""
-            print(f"Committed {cid}{note}: {args.message}")
-        return cid
+        if tx.commit_id is not None:
+            note = " (including changes made before this cell)" if tx.included_earlier_changes else ""
+            print(f"Committed {tx.commit_id}{note}: {args.message}")
+        return tx.commit_id
 
 
 def load_ipython_extension(ipython: Any) -> None:
