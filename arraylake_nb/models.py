@@ -1,8 +1,9 @@
 """Plain data models returned by the API and rendered by every front end.
 
 Each model renders through Rich (``__rich_console__``), as HTML in notebooks
-(``_repr_html_``) and as plain text (``__str__``); the renderers live in
-:mod:`arraylake_nb.display` so the three front ends share one model.
+(``_repr_html_``) and as plain text (``__str__``), and every model serialises
+to a JSON document (``to_json()``, schema in ``docs/json-schema.md``); the
+renderers live in :mod:`arraylake_nb.display` so all front ends share one model.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def _utc(ts: float | None) -> dt.datetime | None:
-    return None if ts is None else dt.datetime.fromtimestamp(ts, tz=dt.timezone.utc)
+    return None if ts is None else dt.datetime.fromtimestamp(ts, tz=dt.UTC)
 
 
 class Renderers(Protocol):
@@ -26,6 +27,7 @@ class Renderers(Protocol):
     def rich_renderable(self, model: object) -> Any: ...
     def html(self, model: object) -> str: ...
     def text(self, model: object) -> str: ...
+    def to_json(self, model: object, **options: Any) -> dict[str, Any]: ...
 
 
 _renderers: Renderers | None = None
@@ -43,8 +45,18 @@ def _display() -> Renderers:
     return _renderers
 
 
-class _Rendered:
-    """Mixin: Rich, HTML and text renderings, by the registered renderers."""
+class _Serialised:
+    """Mixin of every model: its JSON document, by the registered renderers."""
+
+    __slots__ = ()  # slotted models stay slotted
+
+    def to_json(self) -> dict[str, Any]:
+        """This model as a JSON document (see ``docs/json-schema.md``): JSON values only, with a ``"type"``."""
+        return _display().to_json(self)
+
+
+class _Rendered(_Serialised):
+    """Mixin: Rich, HTML and text renderings (and JSON), by the registered renderers."""
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield _display().rich_renderable(self)
@@ -146,6 +158,14 @@ class CommitLog(_Rendered):
         else:
             self._ensure(i + 1)
         return self._loaded[i]
+
+    def to_json(self, *, offset: int = 0, limit: int | None = None) -> dict[str, Any]:
+        """One page of this log as a JSON document: ``limit`` commits (default ``page_size``) from ``offset``.
+
+        Only the commits up to ``offset + limit`` are fetched; ``total`` in the
+        document counts the whole log.
+        """
+        return _display().to_json(self, offset=offset, limit=limit)
 
     def __repr__(self) -> str:
         return f"<CommitLog of {self._length} commit(s) from {self.head}>"
@@ -328,7 +348,7 @@ class FsckReport(_Rendered):
 
 
 @dataclass(frozen=True, slots=True)
-class GcReport:
+class GcReport(_Serialised):
     """What :meth:`~arraylake_nb.Repo.gc` removed."""
 
     chunks_removed: int
@@ -343,7 +363,7 @@ class GcReport:
 
 
 @dataclass(frozen=True, slots=True)
-class TreeNode:
+class TreeNode(_Serialised):
     """A group or array in a :class:`Tree`; arrays carry shape and dtype."""
 
     name: str
@@ -386,7 +406,7 @@ class Tree(_Rendered):
 
 
 @dataclass(frozen=True, slots=True)
-class AttributeChange:
+class AttributeChange(_Serialised):
     """One attribute of one node that differs: ``old``/``new`` are None when absent."""
 
     path: str
@@ -396,7 +416,7 @@ class AttributeChange:
 
 
 @dataclass(frozen=True, slots=True)
-class ChunkChanges:
+class ChunkChanges(_Serialised):
     """Chunks of one array that differ (written or deleted); ``coords`` lists at most 1000."""
 
     path: str

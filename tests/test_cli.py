@@ -46,18 +46,30 @@ def test_read_commands_text_and_json(filled, client: Client, capsys) -> None:
     repo, first = filled
     code, out, _ = run(capsys, client.root, "log", "org/cli", "-n", "1")
     assert code == 0 and "second" in out and "first" not in out
+    # --output json prints the shared documents of arraylake_nb.display.to_json (docs/json-schema.md)
     log = json.loads(run(capsys, client.root, "--output", "json", "log", "org/cli")[1])
-    assert [c["message"] for c in log] == ["second", "first"]
-    assert log[1]["id"] == first
+    assert log["type"] == "commit_log" and log["total"] == 2
+    assert [c["message"] for c in log["commits"]] == ["second", "first"]
+    assert log["commits"][1]["id"] == first
+    page = json.loads(run(capsys, client.root, "--output", "json", "log", "org/cli", "-n", "1")[1])
+    assert page["limit"] == 1 and [c["message"] for c in page["commits"]] == ["second"]
     tree = json.loads(run(capsys, client.root, "--output", "json", "tree", "org/cli")[1])
-    assert tree["children"][0]["children"][0] == {
-        "name": "t", "path": "atlantic/t", "kind": "array", "shape": [4], "dtype": "float32", "children": []
+    assert tree["type"] == "tree"
+    assert tree["root"]["children"][0]["children"][0] == {
+        "type": "tree_node", "name": "t", "path": "atlantic/t", "kind": "array", "shape": [4], "dtype": "float32",
+        "children": [],
     }
     assert "🇦 t (4,) float32" in run(capsys, client.root, "tree", "org/cli", "--ref", "v1")[1]
     diff = json.loads(run(capsys, client.root, "--output", "json", "diff", "org/cli", "v1")[1])
+    assert diff["type"] == "diff"
     assert diff["chunks"][0]["path"] == "atlantic/t" and diff["chunks"][0]["count"] == 2
     branches = json.loads(run(capsys, client.root, "--output", "json", "branches", "org/cli")[1])
-    assert branches == [{"name": "main", "commit_id": repo.commit_log[0].id}]
+    assert branches == {
+        "type": "ref_list", "kind": "branches",
+        "refs": [{"type": "branch", "name": "main", "commit_id": repo.commit_log[0].id}],
+    }
+    tags = json.loads(run(capsys, client.root, "--output", "json", "tags", "org/cli")[1])
+    assert [(t["name"], t["commit_id"]) for t in tags["refs"]] == [("v1", first)]
     assert "v1" in run(capsys, client.root, "tags", "org/cli")[1]
 
 
@@ -65,7 +77,11 @@ def test_status_lists_sessions_and_shows_one(filled, client: Client, capsys) -> 
     repo, _ = filled
     repo.root_group.attrs["draft"] = 1
     sessions = json.loads(run(capsys, client.root, "--output", "json", "status", "org/cli")[1])
-    assert [s["id"] for s in sessions] == [repo.session.id]
+    assert sessions["type"] == "session_list"
+    assert [s["id"] for s in sessions["sessions"]] == [repo.session.id]
+    status = json.loads(run(capsys, client.root, "--output", "json", "status", "org/cli", "--session",
+                            repo.session.id)[1])
+    assert status["type"] == "session_status" and {"path": "zarr.json", "deleted": False} in status["modified_paths"]
     code, out, _ = run(capsys, client.root, "status", "org/cli", "--session", repo.session.id)
     assert code == 0 and "📝 zarr.json" in out
 

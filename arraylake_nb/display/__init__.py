@@ -1,9 +1,10 @@
 """Rendering of :mod:`arraylake_nb.models` for the terminal, notebooks and plain text.
 
-Three entry points dispatch on the model type: :func:`rich_renderable` (Rich),
-:func:`html` (``_repr_html_``) and :func:`text` (``__str__``). The renderers
-themselves live in :mod:`._rich` and :mod:`._html`; plain text is the Rich
-rendering printed without styles.
+Four entry points dispatch on the model type: :func:`rich_renderable` (Rich),
+:func:`html` (``_repr_html_``), :func:`text` (``__str__``) and :func:`to_json`
+(JSON documents, ``model.to_json()``). The renderers themselves live in
+:mod:`._rich`, :mod:`._html` and :mod:`._json`; plain text is the Rich rendering
+printed without styles. The JSON schema is documented in ``docs/json-schema.md``.
 """
 
 from __future__ import annotations
@@ -11,28 +12,35 @@ from __future__ import annotations
 import functools
 import io
 import sys
+from typing import Any
 
 from rich.console import Console, RenderableType
 
-from arraylake_nb.display import _html, _rich
 from arraylake_nb import models as _models
+from arraylake_nb.display import _html, _json, _rich
 from arraylake_nb.models import (
+    AttributeChange,
     Branch,
+    ChunkChanges,
     Commit,
     CommitData,
     CommitLog,
     CommitPage,
     Diff,
     FsckReport,
+    GcReport,
     RefList,
     SessionInfo,
     SessionList,
     SessionStatus,
     Tag,
     Tree,
+    TreeNode,
 )
 
-__all__ = ["html", "rich_renderable", "text"]
+__all__ = ["SCHEMA_VERSION", "html", "rich_renderable", "text", "to_json"]
+
+SCHEMA_VERSION = _json.SCHEMA_VERSION
 
 _TEXT_WIDTH = 100
 """Columns of the plain-text rendering."""
@@ -107,6 +115,54 @@ html.register(SessionStatus, _html.session_status)
 html.register(FsckReport, _html.fsck_report)
 html.register(Tree, _html.tree)
 html.register(Diff, _html.diff)
+
+
+@functools.singledispatch
+def to_json(model: object, **options: Any) -> dict[str, Any]:
+    """A JSON document for ``model``: only JSON values, with ``"type"`` naming the model.
+
+    ``json.dumps(to_json(model), allow_nan=False)`` always succeeds; the
+    documents' schema is in ``docs/json-schema.md``.
+
+    Parameters
+    ----------
+    model : object
+        One of the models in :mod:`arraylake_nb.models`.
+    **options
+        Keyword-only options of some models: a :class:`~arraylake_nb.models.CommitLog`
+        takes ``offset`` (default 0) and ``limit`` (default its ``page_size``)
+        and serialises that page of commits.
+
+    Returns
+    -------
+    dict
+        Strings, finite numbers, booleans, ``None``, lists and dicts with string keys.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a model, or an option does not apply to it.
+    ValueError
+        If a paging option is out of range.
+    """
+    raise TypeError(f"no JSON serialisation for {type(model).__name__}")
+
+
+to_json.register(Commit, _json.commit)
+to_json.register(CommitLog, _json.commit_log)
+to_json.register(Branch, _json.branch)
+to_json.register(Tag, _json.tag)
+to_json.register(RefList, _json.ref_list)
+to_json.register(SessionInfo, _json.session_info)
+to_json.register(SessionList, _json.session_list)
+to_json.register(SessionStatus, _json.session_status)
+to_json.register(FsckReport, _json.fsck_report)
+to_json.register(GcReport, _json.gc_report)
+to_json.register(TreeNode, _json.tree_node)
+to_json.register(Tree, _json.tree)
+to_json.register(AttributeChange, _json.attribute_change)
+to_json.register(ChunkChanges, _json.chunk_changes)
+to_json.register(Diff, _json.diff)
 
 
 def text(model: object) -> str:
