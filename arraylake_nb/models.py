@@ -202,7 +202,7 @@ class CommitData(_Rendered):
 
 
 @dataclass(slots=True)
-class Transaction:
+class Transaction(_Serialised):
     """What :meth:`arraylake_nb.Repo.transaction` did.
 
     Attributes

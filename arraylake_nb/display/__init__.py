@@ -34,6 +34,7 @@ from arraylake_nb.models import (
     SessionList,
     SessionStatus,
     Tag,
+    Transaction,
     Tree,
     TreeNode,
 )
@@ -150,6 +151,9 @@ def to_json(model: object, **options: Any) -> dict[str, Any]:
 
 to_json.register(Commit, _json.commit)
 to_json.register(CommitLog, _json.commit_log)
+to_json.register(CommitPage, _json.commit_page)
+to_json.register(CommitData, _json.commit_data)
+to_json.register(Transaction, _json.transaction)
 to_json.register(Branch, _json.branch)
 to_json.register(Tag, _json.tag)
 to_json.register(RefList, _json.ref_list)

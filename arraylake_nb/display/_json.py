@@ -36,7 +36,9 @@ from arraylake_nb.models import (
     Branch,
     ChunkChanges,
     Commit,
+    CommitData,
     CommitLog,
+    CommitPage,
     Diff,
     FsckReport,
     GcReport,
@@ -45,6 +47,7 @@ from arraylake_nb.models import (
     SessionList,
     SessionStatus,
     Tag,
+    Transaction,
     Tree,
     TreeNode,
 )
@@ -170,6 +173,38 @@ def commit_log(log: CommitLog, *, offset: int = 0, limit: int | None = None) -> 
         "limit": limit,
         "show_provenance": log.show_provenance,
         "commits": [commit(c) for c in log[offset : offset + limit]],
+    }
+
+
+def commit_page(page: CommitPage) -> Document:
+    """One page of history from ``repo.log_page``, and the cursor of the next page."""
+    return {
+        "type": "commit_page",
+        "total": page.total,
+        "next_cursor": page.next_cursor,
+        "commits": [commit(c) for c in page.commits],
+    }
+
+
+def commit_data(data: CommitData) -> Document:
+    """The checkout's commits, branches and tags, for drawing its history."""
+    return {
+        "type": "commit_data",
+        "head": data.head,
+        "commits": [commit(c) for c in data.commits],
+        "branches": ref_list(data.branches),
+        "tags": ref_list(data.tags),
+    }
+
+
+def transaction(tx: Transaction) -> Document:
+    """What ``repo.transaction`` did."""
+    return {
+        "type": "transaction",
+        "message": tx.message,
+        "commit_id": tx.commit_id,
+        "included_earlier_changes": tx.included_earlier_changes,
+        "rolled_back_changes": tx.rolled_back_changes,
     }
 
 

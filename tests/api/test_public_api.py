@@ -189,3 +189,18 @@ def test_async_repo_offers_every_repo_verb_as_a_coroutine(client: Client) -> Non
 def test_status_counts_every_changed_key(repo: Repo) -> None:
     _array(repo)[:] = np.arange(8)
     assert repo.status().total == 6  # 4 chunks, the array document, the root group document
+
+
+def test_new_models_serialise_to_json(repo: Repo) -> None:
+    import json
+
+    with repo.transaction("one") as tx:
+        _array(repo)[:] = 1
+    page = repo.log_page(limit=1).to_json()
+    assert page["type"] == "commit_page" and page["commits"][0]["id"] == tx.commit_id and page["next_cursor"] is None
+    data = repo.commit_data().to_json()
+    assert data["type"] == "commit_data" and data["head"] == tx.commit_id and data["branches"]["type"] == "ref_list"
+    assert tx.to_json() == {"type": "transaction", "message": "one", "commit_id": tx.commit_id,
+                            "included_earlier_changes": False, "rolled_back_changes": 0}
+    for doc in (page, data, tx.to_json()):
+        assert json.loads(json.dumps(doc, allow_nan=False)) == doc

@@ -159,7 +159,7 @@ def test_commit_log_pages_tile(client: Client) -> None:
     assert display.to_json(log, offset=50, limit=50) == pages[1]
     assert display.to_json(log, offset=500, limit=50)["commits"] == []
     # the default page is the log's page_size
-    assert len(repo._core.commit_log(page_size=7).to_json()["commits"]) == 7
+    assert len(repo.log(page_size=7).to_json()["commits"]) == 7
     for bad in ({"offset": -1}, {"limit": 0}, {"limit": 2.5}, {"offset": True}):
         with pytest.raises(ValueError):
             log.to_json(**bad)
