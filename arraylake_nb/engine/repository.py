@@ -24,8 +24,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,8 +42,10 @@ from arraylake_nb.errors import (
     SessionExpiredError,
     SessionNotFoundError,
 )
-from arraylake_nb.engine.journal import DURABILITY_MODES, SessionFolder, SetExpiration, SetValue, encode_segments
-from arraylake_nb.engine.metastore import INLINE_BIT, CommitRow, EntryBatch, Metastore, SessionRecord
+from arraylake_nb.engine.journal import DURABILITY_MODES, SessionFolder, SetExpiration, SetValue, encode_inline_segments
+from arraylake_nb.engine.metastore import CommitRow, EntryBatch, Metastore, SessionRecord
+from arraylake_nb.engine.progress import Progress, no_progress
+from arraylake_nb.engine.segments import inline_index, segment_id
 from arraylake_nb.engine.session import SessionView
 from arraylake_nb.engine.snapshot import SegmentCache, Snapshot
 from arraylake_nb.engine.values import (
@@ -60,7 +61,6 @@ from arraylake_nb.engine.values import (
 
 METASTORE_FILE = "metastore.duckdb"
 MAX_SESSION_SECONDS = 7 * 24 * 3600
-_SEGMENTS_PER_COMMIT_BITS = 20
 
 
 def new_commit_id() -> str:
@@ -70,6 +70,29 @@ def new_commit_id() -> str:
 
 def new_session_id() -> str:
     return secrets.token_hex(16)
+
+
+def check_expires_in(expires_in_seconds: float) -> None:
+    """Check a session lifetime: positive and at most :data:`MAX_SESSION_SECONDS`.
+
+    Raises
+    ------
+    SessionError
+        If it is not.
+    """
+    if expires_in_seconds <= 0 or expires_in_seconds > MAX_SESSION_SECONDS:
+        raise SessionError(
+            f"expires_in must be positive and at most 7 days, got {expires_in_seconds / 86400:.2f} days."
+        )
+
+
+def deleted_node_dirs(changes: Mapping[str, Change]) -> set[str]:
+    """Directories (``"a/b/"``) of the nodes whose metadata documents ``changes`` deletes.
+
+    Deleting a node's document deletes the node, so for conflict checks
+    everything in its directory counts as changed.
+    """
+    return {zkeys.node_dir(k) for k, v in changes.items() if v is DELETED and zkeys.is_metadata_key(k)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,15 +116,6 @@ class PreparedCommit:
     delta_segs: list[int]
     delta_paths: list[str | None]
     written: dict[int, dict[str, Change]]
-
-
-#: ``progress(total, description)`` -> context manager yielding ``advance(n=1)``.
-Progress = Callable[[int, str], AbstractContextManager[Callable[..., None]]]
-
-
-@contextmanager
-def _no_progress(total: int, description: str) -> Iterator[Callable[..., None]]:
-    yield lambda n=1: None
 
 
 _ENGINES: dict[Path, RepoEngine] = {}
@@ -269,10 +283,7 @@ class RepoEngine:
         persist: bool = False,
         durability: str = "write",
     ) -> SessionView:
-        if expires_in_seconds <= 0 or expires_in_seconds > MAX_SESSION_SECONDS:
-            raise SessionError(
-                f"expires_in must be positive and at most 7 days, got {expires_in_seconds / 86400:.2f} days."
-            )
+        check_expires_in(expires_in_seconds)
         now = time.time()
         meta = SessionRecord(
             id=new_session_id(),
@@ -406,10 +417,7 @@ class RepoEngine:
             state.mark_abandoned()
 
     def update_expiration(self, state: SessionView, expires_in_seconds: float) -> None:
-        if expires_in_seconds <= 0 or expires_in_seconds > MAX_SESSION_SECONDS:
-            raise SessionError(
-                f"expires_in must be positive and at most 7 days, got {expires_in_seconds / 86400:.2f} days."
-            )
+        check_expires_in(expires_in_seconds)
         ts = state.meta.start_time + expires_in_seconds
         state.set_expiration(ts)
         if state.persisted:
@@ -455,8 +463,7 @@ class RepoEngine:
                 seal.close("committed", row.id)
                 # The logs are in the commit now. Writers that still hold the
                 # folder's lock find it gone and ask the metastore what became of it.
-                trash = state.folder.path.with_name(f".removing-{state.meta.id}-{secrets.token_hex(4)}")
-                os.rename(state.folder.path, trash)
+                trash = state.folder.move_aside()
             state.folder.close()
             shutil.rmtree(trash, ignore_errors=True)
             state.meta.status = "committed"
@@ -507,8 +514,8 @@ class RepoEngine:
                 deltas=CommitRow.encode_deltas(list(zip(prepared.delta_segs, prepared.delta_paths, strict=True))),
                 metadata=metadata,
                 branch=branch,
-                inline_segments=encode_segments(
-                    {seg & (INLINE_BIT - 1): e for seg, e in prepared.inline.items()}
+                inline_segments=encode_inline_segments(
+                    {inline_index(seg): e for seg, e in prepared.inline.items()}
                 ) if prepared.inline else None,
             )
             self.metastore.write_commit(con, prepared.entries, row)
@@ -603,8 +610,7 @@ class RepoEngine:
                         if isinstance(old, Doc) and old.data == v.data:
                             continue
                     keys.add(k)
-                    if v is DELETED and zkeys.is_metadata_key(k):
-                        deleted_dirs.add(zkeys.dir_prefix(zkeys.node_path(k)))
+                deleted_dirs |= deleted_node_dirs(entries)
             else:
                 prefix = f"{path}/" if path else ""
                 keys.update(prefix + rel for rel in entries)
@@ -619,11 +625,7 @@ class RepoEngine:
             up_dirs |= d
         ov = state.overlay
         mine = set(ov.changes)
-        my_dirs = set(ov.deleted_prefixes) | {
-            zkeys.dir_prefix(zkeys.node_path(k))
-            for k, v in ov.changes.items()
-            if v is DELETED and zkeys.is_metadata_key(k)
-        }
+        my_dirs = set(ov.deleted_prefixes) | deleted_node_dirs(ov.changes)
         conflicts = mine & up_keys
         if my_dirs:
             conflicts |= {k for k in up_keys if any(k.startswith(d) for d in my_dirs)}
@@ -641,7 +643,7 @@ class RepoEngine:
         # Changes that leave a key as it was in the base (deleting what never
         # existed, rewriting identical bytes) are dropped, so they never make
         # a commit on their own.
-        with (progress or _no_progress)(len(ov.changes), "Preparing commit") as advance:
+        with (progress or no_progress)(len(ov.changes), "Preparing commit") as advance:
             self._split_changes(view, ov, base, path_delta, chunk_delta, advance)
         final_arrays = view.arrays()
         for p in ov.deleted_prefixes:
@@ -692,8 +694,8 @@ class RepoEngine:
         if not path_delta and not chunk_delta:
             return None
 
-        table_ids = itertools.count(seq << _SEGMENTS_PER_COMMIT_BITS)
-        inline_ids = itertools.count((seq << _SEGMENTS_PER_COMMIT_BITS) | INLINE_BIT)
+        table_ids = (segment_id(seq, i) for i in itertools.count())
+        inline_ids = (segment_id(seq, i, inline=True) for i in itertools.count())
         entries = EntryBatch()
         inline: dict[int, dict[str, Change]] = {}
         written: dict[int, dict[str, Change]] = {}
@@ -849,8 +851,7 @@ class RepoEngine:
                     return False
                 if status == "expired":
                     seal.close("expired")
-                trash = folder.path.with_name(f".removing-{folder.path.name}-{secrets.token_hex(4)}")
-                os.rename(folder.path, trash)
+                trash = folder.move_aside()
         except (SessionError, FileNotFoundError):
             return False  # removed by another collector meanwhile
         finally:
