@@ -7,9 +7,10 @@ from typing import Any
 
 from arraylake_nb.api import _tree
 from arraylake_nb.engine import keys as zkeys
-from arraylake_nb.models import AttributeChange, ChunkChanges, Diff
+from arraylake_nb.engine.keys import chunk_coords
 from arraylake_nb.engine.session import SessionView
 from arraylake_nb.engine.values import Chain, ChunkRef
+from arraylake_nb.models import AttributeChange, ChunkChanges, Diff
 
 MAX_COORDS = 1000
 _MISSING = object()
@@ -45,17 +46,6 @@ class VersionView:
             if isinstance(v, ChunkRef):
                 out[key[len(prefix):]] = v
         return out
-
-
-def chunk_coords(rel_key: str) -> tuple[int, ...] | None:
-    """Grid coordinates from a chunk key (``c/0/1``, ``c.0.1``, ``0.1``, ``c`` for 0-d)."""
-    if rel_key == "c":
-        return ()
-    body = rel_key[2:] if rel_key.startswith(("c/", "c.")) else rel_key
-    try:
-        return tuple(int(p) for p in body.replace(".", "/").split("/"))
-    except ValueError:
-        return None
 
 
 def _kind(doc: dict[str, Any]) -> str:

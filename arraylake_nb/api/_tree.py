@@ -33,11 +33,11 @@ def _parse(data: bytes) -> dict[str, Any] | None:
 
 def node_documents(state: SessionView) -> dict[str, dict[str, Any]]:
     """Node path -> parsed ``zarr.json`` of every group and array in the view."""
-    keys = {k for k in state.overlay.changes if k.endswith("zarr.json")}
-    keys.update(k for k in state.base.paths if k.endswith("zarr.json"))
+    keys = {k for k in state.overlay.changes if k.endswith(zkeys.ZARR_JSON)}
+    keys.update(k for k in state.base.paths if k.endswith(zkeys.ZARR_JSON))
     out: dict[str, dict[str, Any]] = {}
     for key in keys:
-        if zkeys.split(key)[1] != "zarr.json":
+        if zkeys.split(key)[1] != zkeys.ZARR_JSON:
             continue
         v = state.doc_at(key)
         if isinstance(v, Doc):

@@ -8,12 +8,11 @@ never reads IPython state itself, and the engine only calls what it is given.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
-#: ``progress(total, description)`` -> context manager yielding ``advance(n=1)``.
-Progress = Callable[[int, str], AbstractContextManager[Callable[..., None]]]
+from arraylake_nb.engine.progress import Progress, no_progress
 
 _lock = threading.Lock()
 _providers: list[Callable[[], dict[str, Any]]] = []
@@ -56,14 +55,9 @@ def set_progress(progress: Progress | None) -> None:
 def progress(total: int, description: str, min_total: int = 10_000) -> AbstractContextManager[Callable[..., None]]:
     """A reporter for ``total`` steps: the registered one, else the display layer's bars."""
     if total < min_total:
-        return _silent()
+        return no_progress(total, description)
     if _progress is not None:
         return _progress(total, description)
     from arraylake_nb.display._progress import progress as bars
 
     return bars(total, description, min_total=0)
-
-
-@contextmanager
-def _silent() -> Iterator[Callable[..., None]]:
-    yield lambda n=1: None

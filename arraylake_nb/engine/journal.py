@@ -52,8 +52,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from arraylake_nb.config import DURABILITY_MODES, check_durability
-from arraylake_nb.errors import DiskFullError, SessionCommittedError, SessionError
 from arraylake_nb.engine.values import DELETED, Chain, ChunkRef, Doc
+from arraylake_nb.errors import DiskFullError, SessionCommittedError, SessionError
 
 _FRAME = struct.Struct("<II")
 _U32 = struct.Struct("<I")
@@ -199,8 +199,11 @@ def _decode_framed(data: bytes) -> list[Record]:
     return records
 
 
-def encode_segments(segments: dict[int, dict[str, object]]) -> bytes:
-    """Pack small segments (index -> {key: change}) into one blob for a commit row."""
+def encode_inline_segments(segments: dict[int, dict[str, object]]) -> bytes:
+    """Pack small segments (inline index -> {key: change}) into one blob for a commit row.
+
+    The records are framed as in the logs, so one codec serves both.
+    """
     out = []
     for index, entries in segments.items():
         body = b"".join(
@@ -211,8 +214,12 @@ def encode_segments(segments: dict[int, dict[str, object]]) -> bytes:
     return b"".join(out)
 
 
-def decode_segment(blob: bytes, index: int) -> dict[str, object]:
-    """The segment numbered ``index`` from :func:`encode_segments`' blob."""
+def decode_inline_segment(blob: bytes, index: int) -> dict[str, object]:
+    """The segment numbered ``index`` from :func:`encode_inline_segments`' blob.
+
+    Segments stored as rows of the ``entries`` table are decoded by
+    :func:`arraylake_nb.engine.snapshot.decode_table_segment` instead.
+    """
     pos = 0
     while pos < len(blob):
         i, n = struct.unpack_from("<II", blob, pos)
@@ -675,6 +682,17 @@ class SessionFolder:
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
 
+    def move_aside(self) -> Path:
+        """Rename the folder out of its place, to be deleted at leisure; returns its new path.
+
+        Done under the seal once the session has ended: the rename is atomic,
+        so other processes see the session folder either whole or gone, never
+        half-deleted.
+        """
+        trash = self.path.with_name(f".removing-{self.path.name}-{secrets.token_hex(4)}")
+        os.rename(self.path, trash)
+        return trash
+
     def close(self) -> None:
         """Close this process's descriptors (the folder stays)."""
         with self._mutex:
@@ -730,6 +748,6 @@ __all__ = [
     "SetValue",
     "StaleSealError",
     "check_durability",
-    "decode_segment",
-    "encode_segments",
+    "decode_inline_segment",
+    "encode_inline_segments",
 ]

@@ -20,10 +20,23 @@ from collections.abc import Iterator
 
 from arraylake_nb.errors import InvalidNameError
 
+#: The node document of zarr format 3 (groups and arrays alike).
+ZARR_JSON = "zarr.json"
+#: The array document of zarr format 2.
+ZARRAY = ".zarray"
+#: The group document of zarr format 2.
+ZGROUP = ".zgroup"
+#: Attributes of a zarr format 2 node.
+ZATTRS = ".zattrs"
+#: Consolidated metadata of zarr format 2.
+ZMETADATA = ".zmetadata"
+
 #: Key names of metadata documents for zarr format 3 and 2.
-METADATA_NAMES = frozenset({"zarr.json", ".zarray", ".zgroup", ".zattrs", ".zmetadata"})
-#: Key names whose presence makes their directory an array.
-ARRAY_DOC_NAMES = frozenset({"zarr.json", ".zarray"})
+METADATA_NAMES = frozenset({ZARR_JSON, ZARRAY, ZGROUP, ZATTRS, ZMETADATA})
+#: Key names that can make their directory an array, in the order they are looked for.
+ARRAY_DOC_NAMES = (ZARR_JSON, ZARRAY)
+#: Key names whose presence makes their directory a node (group or array).
+NODE_DOC_NAMES = (ZARR_JSON, ZARRAY, ZGROUP)
 
 
 def split(key: str) -> tuple[str, str]:
@@ -53,6 +66,15 @@ def dir_prefix(prefix: str) -> str:
     return f"{prefix}/" if prefix else ""
 
 
+def node_dir(metadata_key: str) -> str:
+    """The directory (as from :func:`dir_prefix`) of the node a metadata key describes.
+
+    Deleting a node's metadata document deletes the node, so this is the
+    directory whose keys go with it (``a/b/zarr.json`` -> ``a/b/``).
+    """
+    return dir_prefix(node_path(metadata_key))
+
+
 def is_under(key: str, directory_prefix: str) -> bool:
     """True if ``key`` lies inside ``directory_prefix`` (as from :func:`dir_prefix`)."""
     return key.startswith(directory_prefix)
@@ -79,15 +101,39 @@ def array_doc_kind(key: str, value: bytes) -> bool:
     array: a store is free to hold arbitrary bytes under any key.
     """
     name = split(key)[1]
-    if name == ".zarray":
+    if name == ZARRAY:
         return True
-    if name != "zarr.json":
+    if name != ZARR_JSON:
         return False
     try:
         doc = json.loads(value)
     except (ValueError, UnicodeDecodeError):
         return False
     return isinstance(doc, dict) and doc.get("node_type") == "array"
+
+
+def chunk_coords(rel_key: str) -> tuple[int, ...] | None:
+    """Grid coordinates of a chunk from its key relative to its array.
+
+    Parameters
+    ----------
+    rel_key
+        ``c/0/1`` (zarr format 3, default encoding), ``c.0.1`` (format 3,
+        ``.`` separator), ``0.1`` (format 2) or ``c`` (a 0-d array).
+
+    Returns
+    -------
+    tuple of int or None
+        The coordinates (``()`` for a 0-d array), or None if ``rel_key`` is
+        not a chunk key.
+    """
+    if rel_key == "c":
+        return ()
+    body = rel_key[2:] if rel_key.startswith(("c/", "c.")) else rel_key
+    try:
+        return tuple(int(p) for p in body.replace(".", "/").split("/"))
+    except ValueError:
+        return None
 
 
 def normalize_node_path(path: str) -> str:

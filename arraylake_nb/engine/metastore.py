@@ -35,8 +35,9 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from arraylake_nb.errors import MetastoreDamagedError
 from arraylake_nb.engine.lease import Lease
+from arraylake_nb.engine.segments import commit_seq, is_inline
+from arraylake_nb.errors import MetastoreDamagedError
 
 SCHEMA_VERSION = "1"
 
@@ -75,9 +76,6 @@ _REF_SELECT = """
     LEFT JOIN (SELECT branch, arg_max(id, seq) AS tip, max(seq) AS top FROM commits GROUP BY branch) t
       ON t.branch = r.name
 """
-#: Segment ids are ``seq << 20 | i``; this bit marks a segment stored inline in
-#: its commit's row (small deltas) rather than as rows of ``entries``.
-INLINE_BIT = 1 << 19
 _SESSION_COLUMNS = (
     "id, branch, base_commit, author_name, author_email, message, start_time, expiration, status, for_writing"
 )
@@ -193,7 +191,8 @@ class EntryBatch:
     chain: list[str | None] = field(default_factory=list)
     deleted: list[bool] = field(default_factory=list)
 
-    def add(self, seg, key, digest, size, doc, is_array, chain, deleted) -> None:  # noqa: ANN001
+    def add(self, seg: int, key: str, digest: bytes | None, size: int | None, doc: bytes | None,
+            is_array: bool | None, chain: str | None, deleted: bool) -> None:
         self.seg.append(seg)
         self.key.append(key)
         self.digest.append(digest)
@@ -405,9 +404,9 @@ class Metastore:
     def load_segment(self, seg: int) -> dict[str, np.ndarray] | bytes:
         """One segment: columns of its rows, or the inline blob of its commit."""
         with self.connection() as con:
-            if seg & INLINE_BIT:
+            if is_inline(seg):
                 row = con.execute(
-                    "SELECT inline_segments FROM commits WHERE seq = ?", [seg >> 20]
+                    "SELECT inline_segments FROM commits WHERE seq = ?", [commit_seq(seg)]
                 ).fetchone()
                 return row[0] if row and row[0] is not None else b""
             return con.execute(

@@ -1,41 +1,42 @@
-"""The repository engine: refs, sessions and the commit procedure.
+"""The repository engine: one object per repository that the layers above talk to.
 
 One :class:`RepoEngine` exists per repository directory per process, shared by
 every Repo object and Store on that repository, so they share caches of
-immutable history and the live state of sessions.
+immutable history and the live state of sessions. It keeps the registry of
+engines and the life cycle of sessions (start, join, persist, extend,
+abandon) itself, and hands the rest to the modules that own each concept:
+:mod:`~arraylake_nb.engine.history` (refs, ancestry, snapshots),
+:mod:`~arraylake_nb.engine.commits` (commit planning, rebase, conflicts) and
+:mod:`~arraylake_nb.engine.maintenance` (gc, fsck).
 
 Layout of a repository directory::
 
     metastore.duckdb      commits, refs, sessions, segments (see metastore.py)
     metastore.duckdb.lock / .wait   the cross-process lease (see lease.py)
-    chunks/ab/abcd...     chunk bytes, named by their hash (see chunkstore.py)
+    chunks/ab/abcd...     chunk bytes, named by their hash (see storage/_local.py)
     sessions/<id>/        uncommitted changes of a session, one log per writer (see journal.py)
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
-import math
 import os
 import secrets
-import shutil
 import threading
 import time
 import weakref
-from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-from arraylake_nb.engine import keys as zkeys
-from arraylake_nb.engine.chains import plan_merge
-from arraylake_nb.storage import ChunkStorage, LocalChunkStorage
 from arraylake_nb.config import Author
+from arraylake_nb.engine.commits import Committer
+from arraylake_nb.engine.history import History, ResolvedRef
+from arraylake_nb.engine.journal import DURABILITY_MODES, SessionFolder
+from arraylake_nb.engine.maintenance import FsckResult, Maintenance
+from arraylake_nb.engine.metastore import CommitRow, Metastore, SessionRecord
+from arraylake_nb.engine.progress import Progress
+from arraylake_nb.engine.session import SessionView
+from arraylake_nb.engine.snapshot import SegmentCache, Snapshot
 from arraylake_nb.errors import (
-    ConflictError,
-    RefNotFoundError,
     RepoNotFoundError,
     SessionAbandonedError,
     SessionCommittedError,
@@ -43,65 +44,29 @@ from arraylake_nb.errors import (
     SessionExpiredError,
     SessionNotFoundError,
 )
-from arraylake_nb.engine.journal import DURABILITY_MODES, SessionFolder, SetExpiration, SetValue, encode_segments
-from arraylake_nb.engine.metastore import INLINE_BIT, CommitRow, EntryBatch, Metastore, SessionRecord
-from arraylake_nb.engine.session import SessionView
-from arraylake_nb.engine.snapshot import SegmentCache, Snapshot
-from arraylake_nb.engine.values import (
-    DELETED,
-    Chain,
-    Change,
-    ChunkRef,
-    Doc,
-    Value,
-    decode_chain,
-    encode_chain,
-)
+from arraylake_nb.storage import ChunkStorage, LocalChunkStorage
 
 METASTORE_FILE = "metastore.duckdb"
 MAX_SESSION_SECONDS = 7 * 24 * 3600
-_SEGMENTS_PER_COMMIT_BITS = 20
-
-
-def new_commit_id() -> str:
-    """A 24-hex-digit id: 4 bytes of time (so ids sort roughly by age), 8 random."""
-    return int(time.time()).to_bytes(4, "big").hex() + secrets.token_hex(8)
 
 
 def new_session_id() -> str:
+    """A new random 32-hex-digit session id."""
     return secrets.token_hex(16)
 
 
-@dataclass(frozen=True, slots=True)
-class ResolvedRef:
-    """A ref resolved to a commit: ``kind`` is "branch", "tag" or "commit"."""
+def check_expires_in(expires_in_seconds: float) -> None:
+    """Check a session lifetime: positive and at most :data:`MAX_SESSION_SECONDS`.
 
-    kind: str
-    name: str | None
-    commit_id: str | None
-
-
-#: Segments with at most this many entries are stored in their commit's row.
-INLINE_MAX_ENTRIES = 64
-
-
-@dataclass(slots=True)
-class PreparedCommit:
-    entries: EntryBatch
-    inline: dict[int, dict[str, Change]]
-    root_chain: Chain
-    delta_segs: list[int]
-    delta_paths: list[str | None]
-    written: dict[int, dict[str, Change]]
-
-
-#: ``progress(total, description)`` -> context manager yielding ``advance(n=1)``.
-Progress = Callable[[int, str], AbstractContextManager[Callable[..., None]]]
-
-
-@contextmanager
-def _no_progress(total: int, description: str) -> Iterator[Callable[..., None]]:
-    yield lambda n=1: None
+    Raises
+    ------
+    SessionError
+        If it is not.
+    """
+    if expires_in_seconds <= 0 or expires_in_seconds > MAX_SESSION_SECONDS:
+        raise SessionError(
+            f"expires_in must be positive and at most 7 days, got {expires_in_seconds / 86400:.2f} days."
+        )
 
 
 _ENGINES: dict[Path, RepoEngine] = {}
@@ -109,7 +74,28 @@ _ENGINES_LOCK = threading.Lock()
 
 
 class RepoEngine:
-    """Everything that touches one repository's files."""
+    """Everything that touches one repository's files.
+
+    Use :meth:`open` or :meth:`create` rather than the constructor, so that a
+    process shares one engine per repository.
+
+    Attributes
+    ----------
+    path
+        The repository's directory.
+    metastore
+        Its DuckDB metastore.
+    chunks
+        Its chunk storage (``"write"`` durability).
+    cache
+        Decoded segments, shared by every snapshot.
+    history
+        Commits, refs and snapshots (:class:`~arraylake_nb.engine.history.History`).
+    committer
+        Commits and rebases sessions (:class:`~arraylake_nb.engine.commits.Committer`).
+    maintenance
+        gc and fsck (:class:`~arraylake_nb.engine.maintenance.Maintenance`).
+    """
 
     def __init__(self, path: Path, metastore: Metastore | None = None, chunks: ChunkStorage | None = None) -> None:
         self.path = Path(path)
@@ -122,10 +108,11 @@ class RepoEngine:
         self.chunks = self._chunk_stores["write"]
         self.cache = SegmentCache(self.metastore)
         self.sessions_dir = self.path / "sessions"
-        self._commits: dict[str, CommitRow] = {}
-        self._snapshots: OrderedDict[str | None, Snapshot] = OrderedDict()
+        # Weak: a session nobody holds any more needs no live state here.
         self._states: weakref.WeakValueDictionary[str, SessionView] = weakref.WeakValueDictionary()
-        self._lock = threading.RLock()
+        self.history = History(self.metastore, self.cache)
+        self.committer = Committer(self.metastore, self.history, self._chunk_stores["commit"])
+        self.maintenance = Maintenance(self.metastore, self.cache, self.chunks, self.sessions_dir, self._states)
 
     # -- registry -------------------------------------------------------
     @classmethod
@@ -134,6 +121,7 @@ class RepoEngine:
         path = Path(path).resolve()
         with _ENGINES_LOCK:
             eng = _ENGINES.get(path)
+            # An engine inherited through fork holds the parent's DuckDB connection and locks.
             if eng is not None and eng._pid == os.getpid():
                 return eng
             if not (path / METASTORE_FILE).exists():
@@ -167,6 +155,7 @@ class RepoEngine:
 
     @classmethod
     def create(cls, path: Path, name: str) -> RepoEngine:
+        """Create an empty repository called ``name`` at ``path`` and open it."""
         path = Path(path).resolve()
         (path / "chunks").mkdir(parents=True, exist_ok=True)
         (path / "sessions").mkdir(exist_ok=True)
@@ -188,85 +177,26 @@ class RepoEngine:
 
     _pid = -1
 
-    # -- history --------------------------------------------------------
+    # -- history (see history.py) ------------------------------------------
     def commit_row(self, commit_id: str) -> CommitRow | None:
-        row = self._commits.get(commit_id)
-        if row is None:
-            row = self.metastore.get_commit(commit_id)
-            if row is not None:
-                self._commits[commit_id] = row
-        return row
+        """See :meth:`History.commit_row <arraylake_nb.engine.history.History.commit_row>`."""
+        return self.history.commit_row(commit_id)
 
     def snapshot(self, commit_id: str | None) -> Snapshot:
-        with self._lock:
-            snap = self._snapshots.get(commit_id)
-            if snap is not None:
-                self._snapshots.move_to_end(commit_id)
-                return snap
-        row = self.commit_row(commit_id) if commit_id else None
-        if commit_id and row is None:
-            raise RefNotFoundError(f"Commit {commit_id!r} does not exist in this repository.")
-        snap = Snapshot(row, self.cache)
-        with self._lock:
-            self._snapshots[commit_id] = snap
-            while len(self._snapshots) > 16:
-                self._snapshots.popitem(last=False)
-        return snap
+        """See :meth:`History.snapshot <arraylake_nb.engine.history.History.snapshot>`."""
+        return self.history.snapshot(commit_id)
 
     def ancestry(self, commit_id: str | None, limit: int | None = None) -> list[CommitRow]:
-        """``commit_id`` and its ancestors, newest first."""
-        if commit_id is None:
-            return []
-        out: list[CommitRow] = []
-        cid: str | None = commit_id
-        while cid is not None and (limit is None or len(out) < limit):
-            row = self._commits.get(cid)
-            if row is None:
-                # Fetch the rest of the chain in one query and cache it.
-                rows = self.metastore.ancestors(cid, None if limit is None else limit - len(out))
-                for r in rows:
-                    self._commits[r.id] = r
-                if not rows:
-                    break
-                out += rows
-                cid = rows[-1].parent_id
-                continue
-            out.append(row)
-            cid = row.parent_id
-        return out
+        """See :meth:`History.ancestry <arraylake_nb.engine.history.History.ancestry>`."""
+        return self.history.ancestry(commit_id, limit)
 
     def resolve(self, ref: str) -> ResolvedRef:
-        """Resolve a branch, then a tag, then a commit id (or unique id prefix)."""
-        if not isinstance(ref, str) or not ref:
-            raise RefNotFoundError(f"Ref {ref!r} was not found in branches, tags, or commits.")
-        row = self.metastore.find_ref(ref)
-        if row is not None:
-            return ResolvedRef(row.kind, ref, row.commit_id)
-        if self.commit_row(ref) is not None:
-            return ResolvedRef("commit", None, ref)
-        if len(ref) >= 4 and all(c in "0123456789abcdef" for c in ref):
-            matches = self.metastore.commits_with_prefix(ref)
-            if len(matches) == 1:
-                return ResolvedRef("commit", None, matches[0])
-            if len(matches) > 1:
-                raise RefNotFoundError(
-                    f"Ref {ref!r} is ambiguous: it is the start of commits {', '.join(matches)}. "
-                    "Give more characters of the commit id."
-                )
-        branches = ", ".join(r.name for r in self.metastore.list_refs("branch")) or "none"
-        raise RefNotFoundError(
-            f"Ref {ref!r} was not found in branches, tags, or commits. Branches: {branches}. "
-            "See repo.branches, repo.tags and repo.commit_log for what exists."
-        )
+        """See :meth:`History.resolve <arraylake_nb.engine.history.History.resolve>`."""
+        return self.history.resolve(ref)
 
     def branch_tip(self, branch: str) -> str | None:
-        row = self.metastore.get_ref("branch", branch)
-        if row is None:
-            raise RefNotFoundError(
-                f"Branch {branch!r} does not exist (it may have been deleted). "
-                "Create it with repo.new_branch() or check out another branch."
-            )
-        return row.commit_id
+        """See :meth:`History.branch_tip <arraylake_nb.engine.history.History.branch_tip>`."""
+        return self.history.branch_tip(branch)
 
     # -- sessions -------------------------------------------------------
     def chunk_store(self, durability: str) -> ChunkStorage:
@@ -274,10 +204,11 @@ class RepoEngine:
         return self._chunk_stores[durability]
 
     def folder_for(self, session_id: str, durability: str = "write") -> SessionFolder:
+        """The folder of session ``session_id`` (which need not exist yet)."""
         return SessionFolder(self.sessions_dir / session_id, durability)
 
     def _state_for(self, meta: SessionRecord, folder: SessionFolder | None) -> SessionView:
-        state = SessionView(meta, self.snapshot(meta.base_commit), folder)
+        state = SessionView(meta, self.history.snapshot(meta.base_commit), folder)
         state.on_first_write = self._persist_session
         state.commit_lookup = lambda: self._commit_of_session(meta.id)
         self._states[meta.id] = state
@@ -295,10 +226,17 @@ class RepoEngine:
         persist: bool = False,
         durability: str = "write",
     ) -> SessionView:
-        if expires_in_seconds <= 0 or expires_in_seconds > MAX_SESSION_SECONDS:
-            raise SessionError(
-                f"expires_in must be positive and at most 7 days, got {expires_in_seconds / 86400:.2f} days."
-            )
+        """Start a session on ``base_commit`` (the tip of ``branch`` when writing).
+
+        The session is persisted (folder and metastore row) on its first write,
+        or at once with ``persist``; until then it exists only in this process.
+
+        Raises
+        ------
+        SessionError
+            If ``expires_in_seconds`` is not positive or exceeds 7 days.
+        """
+        check_expires_in(expires_in_seconds)
         now = time.time()
         meta = SessionRecord(
             id=new_session_id(),
@@ -388,7 +326,7 @@ class RepoEngine:
                 "is damaged and the metastore has no row for it. Its changes stay in that folder."
             )
         meta = SessionRecord(**{k: v for k, v in d.items() if k in fields})
-        if meta.base_commit and self.commit_row(meta.base_commit) is None:
+        if meta.base_commit and self.history.commit_row(meta.base_commit) is None:
             raise SessionError(
                 f"Session {meta.id} started from commit {meta.base_commit}, which this metastore does not "
                 "have (it was restored from an older backup?). Restore a metastore that has that commit; "
@@ -402,6 +340,7 @@ class RepoEngine:
         return self.metastore.commit_of_session(session_id)
 
     def list_active_sessions(self) -> list[SessionRecord]:
+        """Persisted sessions that are neither committed, abandoned nor expired, oldest first."""
         now = time.time()
         rows = self.metastore.list_sessions("active")
         active = []
@@ -432,16 +371,14 @@ class RepoEngine:
             state.mark_abandoned()
 
     def update_expiration(self, state: SessionView, expires_in_seconds: float) -> None:
-        if expires_in_seconds <= 0 or expires_in_seconds > MAX_SESSION_SECONDS:
-            raise SessionError(
-                f"expires_in must be positive and at most 7 days, got {expires_in_seconds / 86400:.2f} days."
-            )
+        """Make ``state`` expire ``expires_in_seconds`` after it started (at most 7 days)."""
+        check_expires_in(expires_in_seconds)
         ts = state.meta.start_time + expires_in_seconds
         state.set_expiration(ts)
         if state.persisted:
             self.metastore.update_session(state.meta.id, expiration=ts)
 
-    # -- committing -----------------------------------------------------
+    # -- committing (see commits.py) ----------------------------------------
     def commit(
         self,
         state: SessionView,
@@ -452,447 +389,36 @@ class RepoEngine:
         metadata: str | None = None,
         progress: Progress | None = None,
     ) -> CommitRow | None:
-        """Commit a session's changes onto its branch; None if there were none.
-
-        ``progress(total, description)`` (a context manager yielding ``advance``)
-        reports the preparation of large commits.
-
-        The branch moves by compare-and-swap on its tip inside one DuckDB
-        transaction. If the tip moved since the session started, the session
-        is rebased onto it when no path changed on both sides (``auto_ff``),
-        otherwise :class:`ConflictError` is raised and the session is intact.
-        """
-        with state._lock:
-            state.sync()
-            state.check_writable()
-            if not state.persisted or state.folder is None:
-                # Never written to, so no other process can have joined it: no seal
-                # needed. This only moves the session onto the branch tip.
-                return self._commit_sealed(state, message, auto_ff=auto_ff, author=author, metadata=metadata, progress=progress)
-            with state.folder.sealed() as seal:
-                # No append is in flight or can start: the logs are final.
-                if seal.previous is not None and seal.previous.state != "committing":
-                    state._closed(seal.previous.state, seal.previous.commit_id)
-                state.sync(final=True)
-                state.check_writable()
-                row = self._commit_sealed(state, message, auto_ff=auto_ff, author=author, metadata=metadata, progress=progress)
-                if row is None:
-                    return None
-                seal.close("committed", row.id)
-                # The logs are in the commit now. Writers that still hold the
-                # folder's lock find it gone and ask the metastore what became of it.
-                trash = state.folder.path.with_name(f".removing-{state.meta.id}-{secrets.token_hex(4)}")
-                os.rename(state.folder.path, trash)
-            state.folder.close()
-            shutil.rmtree(trash, ignore_errors=True)
-            state.meta.status = "committed"
-            state.committed_as = row.id
-            return row
-
-    def _commit_sealed(self, state: SessionView, message: str, *, auto_ff: bool, author: Author,
-                       metadata: str | None, progress: Progress | None = None) -> CommitRow | None:
-        branch = state.meta.branch
-        assert branch is not None
-        if state.durability == "commit":
-            # Make every chunk the commit will reference durable before the row exists.
-            self.chunk_store("commit").sync(
-                v.digest for v in state.overlay.changes.values() if isinstance(v, ChunkRef)
-            )
-        with self.metastore.connection() as con:
-            exists, tip, last_seq = self.metastore.branch_tip_and_seq(con, branch)
-            if not exists:
-                raise RefNotFoundError(
-                    f"Branch {branch!r} no longer exists, so this session cannot commit to it. "
-                    f"Recreate it with repo.new_branch({branch!r}) from a checkout, or check out another branch."
-                )
-            if tip != state.meta.base_commit:
-                if not auto_ff:
-                    raise ConflictError(
-                        f"Branch {branch!r} moved to commit {tip} since this session started from "
-                        f"{state.meta.base_commit}. Call repo.fast_forward() and commit again, or "
-                        "commit with auto_ff=True.",
-                        tip=tip,
-                    )
-                self._rebase_locked(state, tip)
-            seq = last_seq + 1
-            prepared = self._prepare(state, seq, progress)
-            if prepared is None:
-                return None
-            parent = self.commit_row(tip) if tip else None
-            row = CommitRow(
-                id=new_commit_id(),
-                seq=seq,
-                depth=(parent.depth + 1) if parent else 0,
-                parent_id=tip,
-                session_id=state.meta.id,
-                message=message,
-                author_name=author.name,
-                author_email=author.email,
-                created_at=time.time(),
-                root_chain=encode_chain(prepared.root_chain) or "",
-                deltas=CommitRow.encode_deltas(list(zip(prepared.delta_segs, prepared.delta_paths, strict=True))),
-                metadata=metadata,
-                branch=branch,
-                inline_segments=encode_segments(
-                    {seg & (INLINE_BIT - 1): e for seg, e in prepared.inline.items()}
-                ) if prepared.inline else None,
-            )
-            self.metastore.write_commit(con, prepared.entries, row)
-        for seg, entries in prepared.written.items():
-            self.cache.put(seg, entries)
-        self._commits[row.id] = row
-        return row
+        """See :meth:`Committer.commit <arraylake_nb.engine.commits.Committer.commit>`."""
+        return self.committer.commit(
+            state, message, auto_ff=auto_ff, author=author, metadata=metadata, progress=progress
+        )
 
     def fast_forward(self, state: SessionView) -> str | None:
-        """Rebase ``state`` onto its branch tip; return the new base commit."""
-        with state._lock:
-            state.sync()
-            if state.meta.branch is None:
-                raise ConflictError("This checkout is not on a branch, so there is nothing to fast-forward to.")
-            tip = self.branch_tip(state.meta.branch)
-            if tip != state.meta.base_commit:
-                self._rebase_locked(state, tip)
-                if state.persisted:
-                    self.metastore.update_session(state.meta.id, base_commit=tip or "")
-            return tip
-
-    def _rebase_locked(self, state: SessionView, tip: str | None) -> None:
-        base = state.meta.base_commit
-        upstream = self._commits_between(base, tip, state.meta.branch or "")
-        conflicts = self._conflicts(state, upstream)
-        if conflicts:
-            # Both sides making the same change (say, two notebooks creating the
-            # same root group) is agreement, not a conflict.
-            conflicts = {k for k in conflicts if not self._same_as_upstream(state, k, tip)}
-        if conflicts:
-            shown = ", ".join(sorted(conflicts)[:10]) + (" ..." if len(conflicts) > 10 else "")
-            raise ConflictError(
-                f"Cannot fast-forward: {len(conflicts)} path(s) changed both in this session and on "
-                f"branch {state.meta.branch!r} (now at {tip}): {shown}. Your session is intact: "
-                "inspect with repo.status(), then abandon or redo the conflicting changes on top of the "
-                "new tip (repo.checkout(branch)), or commit them to a new branch.",
-                paths=conflicts,
-                tip=tip,
-            )
-        state.base = self.snapshot(tip)
-        state.meta.base_commit = tip
-
-    def _same_as_upstream(self, state: SessionView, key: str, tip: str | None) -> bool:
-        mine = state.overlay.changes.get(key)
-        if mine is None:
-            return False  # changed through a deleted directory: not a plain value
-        snap = self.snapshot(tip)
-        theirs: Value | None = snap.paths.get(key)
-        if theirs is None and not zkeys.is_metadata_key(key):
-            for d in zkeys.ancestors(key):
-                chain = snap.arrays.get(d)
-                if chain is not None:
-                    theirs = snap.manifest(chain).get(key[len(d) + 1 :] if d else key)
-                    break
-        if mine is DELETED:
-            return theirs is None
-        if isinstance(mine, Doc):
-            return isinstance(theirs, Doc) and theirs.data == mine.data
-        return mine == theirs
-
-    def _commits_between(self, base: str | None, tip: str | None, branch: str) -> list[CommitRow]:
-        if tip is None:
-            raise ConflictError(f"Branch {branch!r} was reset to an empty state; start a new session.", tip=tip)
-        tip_row = self.commit_row(tip)
-        base_depth = self.commit_row(base).depth if base else -1
-        assert tip_row is not None
-        rows = self.ancestry(tip, max(tip_row.depth - base_depth, 0) + 1)
-        between = [r for r in rows if r.depth > base_depth]
-        last = between[-1].parent_id if between else tip
-        if last != base:
-            raise ConflictError(
-                f"Branch {branch!r} was moved to commit {tip}, which does not descend from this session's "
-                f"base {base}. Your session is intact; commit it to a new branch, or start over from the branch.",
-                tip=tip,
-            )
-        return between
+        """See :meth:`Committer.fast_forward <arraylake_nb.engine.commits.Committer.fast_forward>`."""
+        return self.committer.fast_forward(state)
 
     def changed_by(self, commit: CommitRow) -> tuple[set[str], set[str]]:
-        """Keys a commit wrote or deleted, and directories of nodes it deleted."""
-        keys: set[str] = set()
-        deleted_dirs: set[str] = set()
-        parent: Snapshot | None = None
-        for seg, path in commit.delta_segments():
-            entries = self.cache.segment(seg)
-            if path is None:
-                for k, v in entries.items():
-                    if isinstance(v, Doc) and v.is_array:
-                        # An array document is rewritten whenever its chunks change (it
-                        # carries their chain); only a change of the document itself counts.
-                        parent = parent or self.snapshot(commit.parent_id)
-                        old = parent.paths.get(k)
-                        if isinstance(old, Doc) and old.data == v.data:
-                            continue
-                    keys.add(k)
-                    if v is DELETED and zkeys.is_metadata_key(k):
-                        deleted_dirs.add(zkeys.dir_prefix(zkeys.node_path(k)))
-            else:
-                prefix = f"{path}/" if path else ""
-                keys.update(prefix + rel for rel in entries)
-        return keys, deleted_dirs
+        """See :meth:`Committer.changed_by <arraylake_nb.engine.commits.Committer.changed_by>`."""
+        return self.committer.changed_by(commit)
 
-    def _conflicts(self, state: SessionView, upstream: list[CommitRow]) -> set[str]:
-        up_keys: set[str] = set()
-        up_dirs: set[str] = set()
-        for c in upstream:
-            k, d = self.changed_by(c)
-            up_keys |= k
-            up_dirs |= d
-        ov = state.overlay
-        mine = set(ov.changes)
-        my_dirs = set(ov.deleted_prefixes) | {
-            zkeys.dir_prefix(zkeys.node_path(k))
-            for k, v in ov.changes.items()
-            if v is DELETED and zkeys.is_metadata_key(k)
-        }
-        conflicts = mine & up_keys
-        if my_dirs:
-            conflicts |= {k for k in up_keys if any(k.startswith(d) for d in my_dirs)}
-        if up_dirs:
-            conflicts |= {k for k in mine if any(k.startswith(d) for d in up_dirs)}
-        return conflicts
-
-    def _prepare(self, state: SessionView, seq: int, progress: Progress | None = None) -> PreparedCommit | None:
-        """Turn a session's overlay into new segments against its (current) base."""
-        view = state
-        base = state.base
-        ov = state.overlay
-        path_delta: dict[str, Change] = {}
-        chunk_delta: dict[str, dict[str, Change]] = defaultdict(dict)
-        # Changes that leave a key as it was in the base (deleting what never
-        # existed, rewriting identical bytes) are dropped, so they never make
-        # a commit on their own.
-        with (progress or _no_progress)(len(ov.changes), "Preparing commit") as advance:
-            self._split_changes(view, ov, base, path_delta, chunk_delta, advance)
-        final_arrays = view.arrays()
-        for p in ov.deleted_prefixes:
-            for key in base.paths:
-                if key.startswith(p) and key not in ov.changes:
-                    path_delta[key] = DELETED
-            for a, chain in final_arrays.items():
-                adir = f"{a}/" if a else ""
-                # Arrays that got their chunks in this session had deletions
-                # inside them recorded key by key (see SessionView.delete_prefix).
-                if p.startswith(adir) and p != adir and not view.explicit_chain(a):
-                    for rel in view.base.manifest(chain).keys():
-                        if (adir + rel).startswith(p) and (adir + rel) not in ov.changes:
-                            chunk_delta[a][rel] = DELETED
-        return self._segments(view, base, seq, path_delta, chunk_delta, final_arrays)
-
-    @staticmethod
-    def _split_changes(view, ov, base, path_delta, chunk_delta, advance) -> None:  # noqa: ANN001
-        """Sort a session's changes into the path map and the arrays' manifests."""
-        for key, v in ov.changes.items():
-            advance()
-            if zkeys.is_metadata_key(key):
-                old = base.paths.get(key)
-                if v is DELETED and old is None:
-                    continue
-                if isinstance(v, Doc) and isinstance(old, Doc) and v.data == old.data and (
-                    v.manifest is None or v.manifest == old.manifest
-                ):
-                    continue
-                path_delta[key] = v
-                continue
-            owner = view.owner(key)
-            if owner is not None:
-                rel = key[len(owner) + 1 :] if owner else key
-                current = view.manifest(owner).get(rel)
-                if (v is DELETED and current is None) or v == current:
-                    if key in base.paths:
-                        path_delta[key] = DELETED
-                    continue
-                chunk_delta[owner][rel] = v
-                if key in base.paths:
-                    path_delta[key] = DELETED
-            elif not (v is DELETED and key not in base.paths) and v != base.paths.get(key):
-                path_delta[key] = v
-
-    def _segments(self, view, base, seq, path_delta, chunk_delta, final_arrays) -> PreparedCommit | None:  # noqa: ANN001
-        """New segments (inline when small) for the changes, with merges planned."""
-        if not path_delta and not chunk_delta:
-            return None
-
-        table_ids = itertools.count(seq << _SEGMENTS_PER_COMMIT_BITS)
-        inline_ids = itertools.count((seq << _SEGMENTS_PER_COMMIT_BITS) | INLINE_BIT)
-        entries = EntryBatch()
-        inline: dict[int, dict[str, Change]] = {}
-        written: dict[int, dict[str, Change]] = {}
-        delta_segs: list[int] = []
-        delta_paths: list[str | None] = []
-
-        def store(segment: dict[str, Change]) -> int:
-            if len(segment) <= INLINE_MAX_ENTRIES:
-                seg = next(inline_ids)
-                inline[seg] = segment
-            else:
-                seg = next(table_ids)
-                for key, v in segment.items():
-                    _add_entry(entries, seg, key, v)
-            written[seg] = segment
-            return seg
-
-        def push(chain: Chain, segment: dict[str, Change]) -> tuple[int, Chain]:
-            seg = store(segment)
-            chain = ((seg, len(segment)),) + chain
-            while k := plan_merge(chain):
-                merged: dict[str, Change] = {}
-                for s, _ in reversed(chain[:k]):
-                    merged.update(written[s] if s in written else self.cache.segment(s))
-                if k == len(chain):
-                    merged = {key: v for key, v in merged.items() if v is not DELETED}
-                chain = ((store(merged), len(merged)),) + chain[k:]
-            return seg, chain
-
-        for a, delta in chunk_delta.items():
-            seg, chain = push(final_arrays.get(a, ()), dict(delta))
-            delta_segs.append(seg)
-            delta_paths.append(a)
-            doc_key = view.array_doc_key(a)
-            assert doc_key is not None
-            doc = view.doc_at(doc_key)
-            assert isinstance(doc, Doc)
-            path_delta[doc_key] = Doc(doc.data, True, chain)
-        for key, v in list(path_delta.items()):
-            if isinstance(v, Doc) and v.is_array and v.manifest is None:
-                path_delta[key] = Doc(v.data, True, base.arrays.get(zkeys.node_path(key), ()))
-        seg, root_chain = push(base.root_chain, dict(path_delta))
-        delta_segs.append(seg)
-        delta_paths.append(None)
-        return PreparedCommit(entries, inline, root_chain, delta_segs, delta_paths, written)
-
-    # -- integrity --------------------------------------------------------
+    # -- maintenance (see maintenance.py) ----------------------------------
     def reachable(self) -> tuple[set[int], dict[bytes, str]]:
-        """Segments, and chunk digests with a key naming each, reachable from any commit.
-
-        Every segment referenced by a commit's path-map chain, its own changes,
-        or the manifest chain of an array document in those is read once; a
-        reference shadowed within one chain is still kept, because an older
-        commit sees it (so this errs on the side of keeping data).
-        """
-        todo: list[tuple[int, str | None]] = []
-        for commit in self.metastore.all_commits():
-            todo += [(s, None) for s, _ in decode_chain(commit.root_chain) or ()]
-            todo += commit.delta_segments()
-        segs: set[int] = set()
-        digests: dict[bytes, str] = {}
-        while todo:
-            seg, array = todo.pop()
-            if seg in segs:
-                continue
-            segs.add(seg)
-            for key, v in self.cache.segment(seg).items():
-                if isinstance(v, ChunkRef):
-                    digests.setdefault(v.digest, key if array is None else zkeys.join(array, key))
-                elif isinstance(v, Doc) and v.is_array and v.manifest:
-                    todo += [(s, zkeys.node_path(key)) for s, _ in v.manifest]
-        return segs, digests
+        """See :meth:`Maintenance.reachable <arraylake_nb.engine.maintenance.Maintenance.reachable>`."""
+        return self.maintenance.reachable()
 
     def session_folders(self) -> list[SessionFolder]:
-        """Every session folder on disk."""
-        if not self.sessions_dir.exists():
-            return []
-        return [self.folder_for(p.name) for p in sorted(self.sessions_dir.iterdir())
-                if p.is_dir() and not p.name.startswith(".")]
+        """See :meth:`Maintenance.session_folders <arraylake_nb.engine.maintenance.Maintenance.session_folders>`."""
+        return self.maintenance.session_folders()
 
     def folder_status(self, folder: SessionFolder, now: float) -> tuple[str, set[bytes]]:
-        """("live" | "committed" | "abandoned" | "expired" | "gone", chunk digests its logs name)."""
-        closed = folder.closed()
-        if closed is not None and closed.state != "committing":
-            return closed.state, set()
-        try:
-            expiration = float(folder.description().get("expiration", math.inf))  # type: ignore[arg-type]
-        except FileNotFoundError:
-            return "gone", set()
-        digests: set[bytes] = set()
-        last_extension = (-1, "")
-        for batch in folder.read_all():
-            for stamp, r in batch.stamped():
-                if isinstance(r, SetValue) and isinstance(r.value, ChunkRef):
-                    digests.add(r.value.digest)
-                elif isinstance(r, SetExpiration) and stamp > last_extension:
-                    last_extension, expiration = stamp, r.timestamp
-        return ("live" if expiration > now else "expired"), digests
+        """See :func:`arraylake_nb.engine.maintenance.folder_status`."""
+        return self.maintenance.folder_status(folder, now)
 
     def gc(self, older_than_seconds: float) -> tuple[int, int, int]:
-        """Remove chunk files and session folders nothing can reach any more.
+        """See :meth:`Maintenance.gc <arraylake_nb.engine.maintenance.Maintenance.gc>`."""
+        return self.maintenance.gc(older_than_seconds)
 
-        Kept: chunks reachable from any commit, chunks named by the logs of any
-        live session, and any file younger than ``older_than_seconds`` (a chunk
-        a writer has stored but not yet logged). Removed: older chunk files
-        nothing references, and folders of sessions that were committed,
-        abandoned or have expired. Returns (chunks removed, bytes freed,
-        session folders removed).
-
-        Live sessions are read *before* commits: a session that commits in
-        between is then found among the commits, and one that starts in between
-        writes only young files. A writer that reuses an old chunk file
-        refreshes its time, and the chunk store's removal re-checks that time
-        after taking the file out of place (see ChunkStorage.remove_if_older).
-        """
-        now = time.time()
-        cutoff = now - older_than_seconds
-        keep: set[bytes] = set()
-        ended: list[SessionFolder] = []
-        for folder in self.session_folders():
-            status, digests = self.folder_status(folder, now)
-            keep |= digests
-            if status != "live":
-                ended.append(folder)
-        _, reachable = self.reachable()
-        keep |= set(reachable)
-        removed = freed = 0
-        for digest in list(self.chunks.iter_digests()):
-            if digest not in keep:
-                size = self.chunks.remove_if_older(digest, cutoff)
-                if size is not None:
-                    removed += 1
-                    freed += size
-        self.chunks.remove_stale_temps(older_than_seconds)
-        folders_removed = sum(self._remove_folder(f, cutoff) for f in ended)
-        return removed, freed, folders_removed
-
-    def _remove_folder(self, folder: SessionFolder, cutoff: float) -> bool:
-        """Remove an ended session's folder once it is older than ``cutoff``; True if removed."""
-        try:
-            if max(p.stat().st_mtime for p in folder.path.iterdir()) > cutoff:
-                return False
-        except (FileNotFoundError, ValueError):
-            pass
-        try:
-            with folder.sealed() as seal:
-                # Re-check under the seal: an expired session may have been extended meanwhile.
-                if seal.previous is None or seal.previous.state == "committing":
-                    status = self.folder_status(folder, time.time())[0]
-                else:
-                    status = seal.previous.state
-                if status == "live":
-                    return False
-                if status == "expired":
-                    seal.close("expired")
-                trash = folder.path.with_name(f".removing-{folder.path.name}-{secrets.token_hex(4)}")
-                os.rename(folder.path, trash)
-        except (SessionError, FileNotFoundError):
-            return False  # removed by another collector meanwhile
-        finally:
-            folder.close()
-        shutil.rmtree(trash, ignore_errors=True)
-        live = self._states.get(folder.path.name)
-        if live is not None and status == "expired":
-            live.meta.status = "expired"
-        return True
-
-
-def _add_entry(entries: EntryBatch, seg: int, key: str, v: Change) -> None:
-    if v is DELETED:
-        entries.add(seg, key, None, None, None, None, None, True)
-    elif isinstance(v, ChunkRef):
-        entries.add(seg, key, v.digest, v.size, None, None, None, False)
-    else:
-        assert isinstance(v, Doc)
-        entries.add(seg, key, None, v.size, v.data, v.is_array, encode_chain(v.manifest) if v.is_array else None, False)
+    def fsck(self, progress: Progress | None = None) -> FsckResult:
+        """See :meth:`Maintenance.fsck <arraylake_nb.engine.maintenance.Maintenance.fsck>`."""
+        return self.maintenance.fsck(progress)

@@ -16,18 +16,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from arraylake_nb.engine import keys as zkeys
-from arraylake_nb.errors import (
-    InvalidMoveError,
-    NodeExistsError,
-    NodeMovedError,
-    NodeNotFoundError,
-    NotOnBranchError,
-    ReadOnlyError,
-    SessionAbandonedError,
-    SessionCommittedError,
-    SessionError,
-    SessionExpiredError,
-)
 from arraylake_nb.engine.journal import (
     Batch,
     ClosedSignal,
@@ -44,6 +32,18 @@ from arraylake_nb.engine.journal import (
 from arraylake_nb.engine.metastore import SessionRecord
 from arraylake_nb.engine.snapshot import Manifest, Snapshot
 from arraylake_nb.engine.values import DELETED, EMPTY_CHAIN, Chain, Change, ChunkRef, Doc, Value
+from arraylake_nb.errors import (
+    InvalidMoveError,
+    NodeExistsError,
+    NodeMovedError,
+    NodeNotFoundError,
+    NotOnBranchError,
+    ReadOnlyError,
+    SessionAbandonedError,
+    SessionCommittedError,
+    SessionError,
+    SessionExpiredError,
+)
 
 READ_ONLY_MESSAGE = "store was opened in read-only mode and does not support writing"
 
@@ -292,7 +292,7 @@ class SessionView:
 
     def array_doc_key(self, path: str) -> str | None:
         """The key of the array document of ``path`` if ``path`` is an array here."""
-        for name in ("zarr.json", ".zarray"):
+        for name in zkeys.ARRAY_DOC_NAMES:
             key = zkeys.join(path, name)
             v = self.doc_at(key)
             if isinstance(v, Doc) and v.is_array:
@@ -382,7 +382,7 @@ class SessionView:
             if not (base_dir.startswith(prefix) or prefix.startswith(base_dir)):
                 continue
             hide = (lambda k: False) if self.explicit_chain(path) else covered
-            for rel in self.base.manifest(chain).keys():
+            for rel in self.base.manifest(chain).keys():  # noqa: SIM118 - a Manifest is not a dict
                 k = base_dir + rel
                 if k.startswith(prefix) and k not in changes and k not in seen and not hide(k):
                     yield k
@@ -418,14 +418,15 @@ class SessionView:
         for path in self.arrays():
             adir = f"{path}/" if path else ""
             if prefix.startswith(adir) and prefix != adir and self.explicit_chain(path):
-                records += [Delete(adir + rel) for rel in self.manifest(path).keys() if (adir + rel).startswith(prefix)]
+                records += [Delete(adir + rel) for rel in self.manifest(path).keys()  # noqa: SIM118
+                            if (adir + rel).startswith(prefix)]
         records.append(DeletePrefix(prefix))
         self._write(records)
 
     # -- hierarchy ------------------------------------------------------
     def node_exists(self, path: str) -> bool:
         """True if a group or array document exists at ``path`` in this view."""
-        return any(self.doc_at(zkeys.join(path, name)) is not None for name in ("zarr.json", ".zarray", ".zgroup"))
+        return any(self.doc_at(zkeys.join(path, name)) is not None for name in zkeys.NODE_DOC_NAMES)
 
     def _node_records(self, source: str, dest: str) -> list[Record]:
         """Records that recreate everything under ``source`` at ``dest``, sharing chunks."""
@@ -536,7 +537,7 @@ class SessionView:
             return prior.manifest
         if prior is DELETED or (prior is None and self.overlay.covered(key)):
             return EMPTY_CHAIN
-        if isinstance(prior, Doc) or isinstance(prior, ChunkRef):
+        if isinstance(prior, (Doc, ChunkRef)):
             return EMPTY_CHAIN
         return None
 
@@ -586,7 +587,7 @@ class SessionView:
             inside = [p for p in prefixes if p.startswith(base_dir) and p != base_dir]
             if not inside or any(base_dir.startswith(p) for p in prefixes):
                 continue
-            for rel in self.base.manifest(chain).keys():
+            for rel in self.base.manifest(chain).keys():  # noqa: SIM118 - a Manifest is not a dict
                 k = base_dir + rel
                 if k not in changes and any(k.startswith(p) for p in inside):
                     yield k

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 
 from arraylake_nb.engine import journal
 from arraylake_nb.engine import keys as zkeys
-from arraylake_nb.engine.metastore import INLINE_BIT, CommitRow, Metastore
+from arraylake_nb.engine.metastore import CommitRow, Metastore
+from arraylake_nb.engine.segments import inline_index, is_inline
 from arraylake_nb.engine.values import (
     DELETED,
     EMPTY_CHAIN,
@@ -32,8 +33,11 @@ from arraylake_nb.engine.values import (
 LARGE_CHAIN = 250_000
 
 
-def decode_segment(columns: dict) -> dict[str, Change]:
-    """Decode the columns of one segment (from DuckDB) into a dict of changes."""
+def decode_table_segment(columns: dict) -> dict[str, Change]:
+    """Decode the ``entries`` rows of one segment (columns, from DuckDB) into a dict of changes.
+
+    Inline segments are decoded by :func:`arraylake_nb.engine.journal.decode_inline_segment`.
+    """
     out: dict[str, Change] = {}
     keys = columns["key"].tolist()
     if not keys:
@@ -55,7 +59,9 @@ def decode_segment(columns: dict) -> dict[str, Change]:
     return out
 
 
-def decode_row(digest, size, doc, is_array, chain, deleted) -> Change:  # noqa: ANN001
+def decode_table_row(digest: bytes | None, size: int | None, doc: bytes | None, is_array: bool | None,
+                     chain: str | None, deleted: bool) -> Change:
+    """Decode one ``entries`` row (without its segment and key) into a change."""
     if deleted:
         return DELETED
     if doc is not None:
@@ -83,9 +89,9 @@ class SegmentCache:
                 return hit
         loaded = self.metastore.load_segment(seg)
         if isinstance(loaded, bytes):
-            entries = journal.decode_segment(loaded, seg & (INLINE_BIT - 1))  # type: ignore[assignment]
+            entries = journal.decode_inline_segment(loaded, inline_index(seg))  # type: ignore[assignment]
         else:
-            entries = decode_segment(loaded)
+            entries = decode_table_segment(loaded)
         self.put(seg, entries)
         return entries
 
@@ -129,7 +135,7 @@ class SegmentCache:
 class Manifest:
     """The chunk references of one array at one version (read side)."""
 
-    __slots__ = ("chain", "_cache", "_whole")
+    __slots__ = ("_cache", "_whole", "chain")
 
     def __init__(self, chain: Chain, cache: SegmentCache) -> None:
         self.chain = chain
@@ -156,12 +162,12 @@ class Manifest:
         for seg, _ in self.chain:
             with self._cache._lock:
                 cached = self._cache._segments.get(seg)
-            if cached is None and not seg & INLINE_BIT:
+            if cached is None and not is_inline(seg):
                 table_segs.append(seg)
         rows = {int(r[0]): r for r in self._cache.metastore.lookup(table_segs, rel_key)} if table_segs else {}
         for seg, _ in self.chain:
             if seg in rows:
-                v = decode_row(*rows[seg][1:])
+                v = decode_table_row(*rows[seg][1:])
             elif seg in table_segs:
                 continue
             else:

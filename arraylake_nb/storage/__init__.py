@@ -7,7 +7,7 @@ in its own private module and runs :class:`arraylake_nb.storage.testing.ChunkSto
 This package imports nothing of arraylake_nb but its errors.
 """
 
-from arraylake_nb.storage._base import ChunkStorage
+from arraylake_nb.storage._base import ChunkStorage, slice_range
 from arraylake_nb.storage._local import LocalChunkStorage, chunk_hash
 
-__all__ = ["ChunkStorage", "LocalChunkStorage", "chunk_hash"]
+__all__ = ["ChunkStorage", "LocalChunkStorage", "chunk_hash", "slice_range"]

@@ -6,6 +6,27 @@ import abc
 from collections.abc import Iterable, Iterator
 
 
+def slice_range(data: bytes, start: int, end: int | None = None) -> bytes:
+    """Bytes ``start:end`` of ``data``, the one definition of a byte range.
+
+    Parameters
+    ----------
+    data
+        The whole value.
+    start
+        The first byte; counted from the end of ``data`` when negative.
+    end
+        One past the last byte (``None``: the end of ``data``); counted from
+        the end when negative.
+
+    Returns
+    -------
+    bytes
+        The range, clipped to ``data`` as a Python slice is (never an error).
+    """
+    return data[start:end]
+
+
 class ChunkStorage(abc.ABC):
     """Content-addressed chunk bytes: what the engine needs from a storage backend.
 

@@ -36,7 +36,7 @@ from pathlib import Path
 import xxhash
 
 from arraylake_nb.errors import CorruptChunkError, DiskFullError
-from arraylake_nb.storage._base import ChunkStorage
+from arraylake_nb.storage._base import ChunkStorage, slice_range
 
 HASH_BYTES = 16
 DURABILITY_MODES = ("write", "commit", "none")  # the same names as arraylake_nb.config (storage imports only errors)
@@ -484,7 +484,7 @@ class LocalChunkStorage(ChunkStorage):
     # -- garbage collection -----------------------------------------------
     def get_range(self, digest: bytes, start: int, end: int | None = None, key: str = "") -> bytes:
         """Bytes ``start:end`` of a chunk (the whole chunk is read and verified first)."""
-        return self.get(digest, key)[start:end]
+        return slice_range(self.get(digest, key), start, end)
 
     def age(self, digest: bytes) -> float | None:
         """Seconds since the chunk file was last written or reused; None if absent."""

@@ -25,21 +25,28 @@ from zarr.core.buffer import Buffer, BufferPrototype, default_buffer_prototype
 
 from arraylake_nb.engine import keys as zkeys
 from arraylake_nb.engine.repository import RepoEngine
-from arraylake_nb.errors import ReadOnlyError, SessionNotFoundError
 from arraylake_nb.engine.session import READ_ONLY_MESSAGE, SessionView
 from arraylake_nb.engine.values import ChunkRef, Doc, Value
+from arraylake_nb.errors import ReadOnlyError, SessionNotFoundError
+from arraylake_nb.storage import slice_range
+
+
+def _bounds(byte_range: ByteRequest, size: int) -> tuple[int, int | None]:
+    """zarr's byte request as ``(start, end)`` for :func:`~arraylake_nb.storage.slice_range`."""
+    if isinstance(byte_range, RangeByteRequest):
+        return byte_range.start, byte_range.end
+    if isinstance(byte_range, OffsetByteRequest):
+        return byte_range.offset, None
+    if isinstance(byte_range, SuffixByteRequest):
+        # A start of -0 would mean the whole value, not its last 0 bytes.
+        return (-byte_range.suffix if byte_range.suffix else size), None
+    raise TypeError(f"Unexpected byte_range, got {byte_range}.")
 
 
 def _slice(data: bytes, byte_range: ByteRequest | None) -> bytes:
     if byte_range is None:
         return data
-    if isinstance(byte_range, RangeByteRequest):
-        return data[byte_range.start : byte_range.end]
-    if isinstance(byte_range, OffsetByteRequest):
-        return data[byte_range.offset :]
-    if isinstance(byte_range, SuffixByteRequest):
-        return data[-byte_range.suffix :] if byte_range.suffix else b""
-    raise TypeError(f"Unexpected byte_range, got {byte_range}.")
+    return slice_range(data, *_bounds(byte_range, len(data)))
 
 
 class ArraylakeStore(Store):
