@@ -8,12 +8,12 @@ import secrets
 import shutil
 from pathlib import Path
 
+from arraylake_nb.api.repo import AsyncRepo, Repo
 from arraylake_nb.config import Author, default_root, resolve_author, resolve_durability
-from arraylake_nb.engine.repository import METASTORE_FILE, RepoEngine
-from arraylake_nb.errors import RepoExistsError, RepoNotFoundError
 from arraylake_nb.engine.lease import check_timeout
 from arraylake_nb.engine.names import validate_org, validate_repo_name
-from arraylake_nb.api.repo import AsyncRepo, Repo
+from arraylake_nb.engine.repository import METASTORE_FILE, RepoEngine
+from arraylake_nb.errors import RepoExistsError, RepoNotFoundError
 
 
 class _ClientCore:

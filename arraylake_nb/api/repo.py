@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
-import time
-import warnings
 import functools
+import json
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from arraylake_nb.api import _tree
-
-from arraylake_nb.engine import keys as zkeys
-from arraylake_nb.config import Author
+from arraylake_nb.api import _tree, hooks
 from arraylake_nb.api._diff import VersionView, diff_views
+from arraylake_nb.config import Author
+from arraylake_nb.engine import keys as zkeys
+from arraylake_nb.engine.metastore import CommitRow, Metastore, RefRow, SessionRecord
+from arraylake_nb.engine.names import validate_ref_name
 from arraylake_nb.engine.repository import RepoEngine
+from arraylake_nb.engine.session import SessionView
 from arraylake_nb.errors import (
     ArraylakeNbError,
     NothingToCommitWarning,
@@ -33,7 +34,6 @@ from arraylake_nb.errors import (
     SessionError,
     UncommittedChangesWarning,
 )
-from arraylake_nb.engine.metastore import CommitRow, Metastore, RefRow, SessionRecord
 from arraylake_nb.models import (
     Branch,
     Commit,
@@ -52,9 +52,6 @@ from arraylake_nb.models import (
     Tree,
     _utc,
 )
-from arraylake_nb.engine.names import validate_ref_name
-from arraylake_nb.api import hooks
-from arraylake_nb.engine.session import SessionView
 from arraylake_nb.storage import ChunkStorage
 from arraylake_nb.store import ArraylakeStore, root_group
 
@@ -464,7 +461,7 @@ class Repo:
             target = self._engine.resolve(commit_id).commit_id
         if target is None:
             raise RefNotFoundError("There is no commit to tag yet: commit something first, or pass commit_id.")
-        row = RefRow("tag", tag_name, target, message, dt.datetime.now(dt.timezone.utc).timestamp(),
+        row = RefRow("tag", tag_name, target, message, dt.datetime.now(dt.UTC).timestamp(),
                      self._author.name, self._author.email)
         if not self._engine.metastore.insert_ref(row):
             raise RefExistsError(f"Tag {tag_name!r} already exists; tags never move. Delete it first with repo.delete_tag({tag_name!r}).")
@@ -479,7 +476,7 @@ class Repo:
         """Create a branch at the checkout's commit; check it out to write on it."""
         validate_ref_name(branch_name, "branch")
         base = self._require_state().meta.base_commit or None
-        row = RefRow("branch", branch_name, base, None, dt.datetime.now(dt.timezone.utc).timestamp(),
+        row = RefRow("branch", branch_name, base, None, dt.datetime.now(dt.UTC).timestamp(),
                      self._author.name, self._author.email)
         if not self._engine.metastore.insert_ref(row):
             raise RefExistsError(f"Branch {branch_name!r} already exists; check it out with repo.checkout({branch_name!r}).")
@@ -602,28 +599,8 @@ class Repo:
 
     def fsck(self) -> FsckReport:
         """Verify every chunk reachable from any commit or live session; report missing or corrupt ones by key."""
-        _, digests = self._engine.reachable()
-        now = time.time()
-        stale = []
-        for folder in self._engine.session_folders():
-            status, live_digests = self._engine.folder_status(folder, now)
-            if status == "live":
-                for d in live_digests:
-                    digests.setdefault(d, f"(uncommitted, session {folder.path.name})")
-            else:
-                stale.append(folder.path.name)
-        missing: dict[str, str] = {}
-        corrupt: dict[str, str] = {}
-        with hooks.progress(len(digests), "Verifying chunks", min_total=1000) as advance:
-            for digest, key in digests.items():
-                problem = self._engine.chunks.verify(digest)
-                if problem == "missing":
-                    missing[key] = digest.hex()
-                elif problem == "corrupt":
-                    corrupt[key] = digest.hex()
-                advance()
-        on_disk = set(self._engine.chunks.iter_digests())
-        return FsckReport(len(digests), missing, corrupt, len(on_disk - set(digests)), sorted(stale))
+        r = self._engine.fsck(progress=lambda total, what: hooks.progress(total, what, min_total=1000))
+        return FsckReport(r.checked_chunks, r.missing, r.corrupt, r.unreachable_chunks, r.stale_sessions)
 
     def __repr__(self) -> str:
         return f"<arraylake_nb.Repo '{self._name}'>"

@@ -355,7 +355,7 @@ def fsck_report(report: FsckReport) -> str:
 def tree(t: Tree) -> str:
     """Nested lists, groups before arrays; deep levels open on demand."""
 
-    def render(node, level: int) -> str:  # noqa: ANN001
+    def render(node, level: int) -> str:
         items = []
         for child in node.children:
             label = escape(child.label)

@@ -115,7 +115,7 @@ def fsck_leftovers(report: FsckReport) -> str:
 
 
 def _utc_minute(t: dt.datetime) -> str:
-    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
+    return t.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def _more(n: int) -> Text:

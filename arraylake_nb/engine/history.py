@@ -79,6 +79,12 @@ class History:
                 self._commits[commit_id] = row
         return row
 
+    def forget_all(self) -> None:
+        """Drop cached commits and snapshots (read again from the metastore when next needed)."""
+        with self._lock:
+            self._commits.clear()
+            self._snapshots.clear()
+
     def remember(self, row: CommitRow) -> None:
         """Cache the row of a commit this process just wrote."""
         self._commits[row.id] = row

@@ -149,9 +149,7 @@ class RepoEngine:
 
     def drop_caches(self) -> None:
         """Forget cached commits and snapshots (re-read from the metastore when next needed)."""
-        with self._lock:
-            self._commits.clear()
-            self._snapshots.clear()
+        self.history.forget_all()
 
     @classmethod
     def create(cls, path: Path, name: str) -> RepoEngine:

@@ -15,10 +15,10 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from arraylake_nb.api import hooks as api_hooks
-from arraylake_nb.notebook import provenance
 from arraylake_nb.api.client import Client
-from arraylake_nb.errors import ArraylakeNbError
 from arraylake_nb.api.repo import Repo
+from arraylake_nb.errors import ArraylakeNbError
+from arraylake_nb.notebook import provenance
 
 _current_repo: Repo | None = None
 

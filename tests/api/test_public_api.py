@@ -16,7 +16,7 @@ from arraylake_nb.models import CommitData, CommitPage
 from arraylake_nb.storage import LocalChunkStorage
 
 
-def _array(repo: Repo):  # noqa: ANN202
+def _array(repo: Repo):
     return repo.root_group.require_array("a", shape=(8,), chunks=(2,), dtype="i4", fill_value=0)
 
 
@@ -31,11 +31,10 @@ def test_transaction_commits_on_success(repo: Repo) -> None:
 
 def test_transaction_rolls_back_exactly_its_changes(repo: Repo) -> None:
     _array(repo)[:2] = 5  # before the transaction: kept
-    with pytest.raises(ZeroDivisionError):
-        with repo.transaction("fails") as tx:
-            repo.root_group["a"][2:6] = 7
-            repo.root_group.attrs["x"] = 1
-            1 / 0  # noqa: B018
+    with pytest.raises(ZeroDivisionError), repo.transaction("fails") as tx:
+        repo.root_group["a"][2:6] = 7
+        repo.root_group.attrs["x"] = 1
+        1 / 0  # noqa: B018
     assert tx.commit_id is None and tx.rolled_back_changes == 3  # two chunks and the group document
     assert repo.root_group["a"][:].tolist() == [5, 5, 0, 0, 0, 0, 0, 0]
     assert "x" not in repo.root_group.attrs
@@ -50,17 +49,15 @@ def test_transaction_refuses_a_read_only_checkout(repo: Repo) -> None:
     cid = repo.commit("one")
     with pytest.warns(UserWarning):
         repo.checkout(cid)
-    with pytest.raises(Exception, match="read-only"):
-        with repo.transaction("nope"):
-            pass
+    with pytest.raises(Exception, match="read-only"), repo.transaction("nope"):
+        pass
 
 
 def test_transaction_that_switches_session_commits_nothing(repo: Repo) -> None:
     _array(repo)[:] = 1
-    with pytest.raises(SessionError, match="switched to another session"):
-        with repo.transaction("switch"):
-            repo.commit("inner")
-            repo.root_group["a"][0] = 3
+    with pytest.raises(SessionError, match="switched to another session"), repo.transaction("switch"):
+        repo.commit("inner")
+        repo.root_group["a"][0] = 3
     assert [c.message for c in repo.commit_log] == ["inner"]
 
 
@@ -85,7 +82,7 @@ def test_progress_hook_reports_large_commits(repo: Repo) -> None:
     from contextlib import contextmanager
 
     @contextmanager
-    def reporter(total: int, description: str):  # noqa: ANN202
+    def reporter(total: int, description: str):
         steps = [0]
         yield lambda n=1: steps.__setitem__(0, steps[0] + n)
         seen.append((total, description, steps[0]))

@@ -32,5 +32,5 @@ class TestLocalChunkStorage(ChunkStorageTests):
         return LocalChunkStorage(tmp_path / "chunks")
 
     @pytest.fixture
-    def damage(self):  # noqa: ANN201
+    def damage(self):
         return _damage

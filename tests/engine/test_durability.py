@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from arraylake_nb import Client
-from arraylake_nb.errors import ConfigError, SessionCommittedError
 from arraylake_nb.engine.metastore import Metastore
+from arraylake_nb.errors import ConfigError, SessionCommittedError
 
 
 class Recorder:
@@ -32,14 +32,14 @@ class Recorder:
             monkeypatch.setattr(os, name, self._wrap_fd(name, real))
         real_replace = os.replace
 
-        def replace(src, dst, *a, **k):  # noqa: ANN001, ANN202
+        def replace(src, dst, *a, **k):
             real_replace(src, dst, *a, **k)
             self._add("replace", str(dst))
 
         monkeypatch.setattr(os, "replace", replace)
         real_commit = Metastore.write_commit
 
-        def write_commit(ms, con, entries, commit):  # noqa: ANN001, ANN202
+        def write_commit(ms, con, entries, commit):
             real_commit(ms, con, entries, commit)
             self._add("commit-row", commit.id)
 
@@ -49,8 +49,8 @@ class Recorder:
         with self._lock:
             self.events.append((kind, what))
 
-    def _wrap_fd(self, name, real):  # noqa: ANN001, ANN202
-        def wrapper(fd, *args):  # noqa: ANN001, ANN202
+    def _wrap_fd(self, name, real):
+        def wrapper(fd, *args):
             result = real(fd, *args)
             try:
                 path = os.readlink(f"/proc/self/fd/{fd}")
@@ -62,10 +62,10 @@ class Recorder:
 
         return wrapper
 
-    def index(self, kind: str, pred) -> int:  # noqa: ANN001
+    def index(self, kind: str, pred) -> int:
         return next(i for i, (k, w) in enumerate(self.events) if k == kind and pred(w))
 
-    def last_index(self, kind: str, pred) -> int:  # noqa: ANN001
+    def last_index(self, kind: str, pred) -> int:
         return max(i for i, (k, w) in enumerate(self.events) if k == kind and pred(w))
 
 
@@ -82,7 +82,7 @@ def test_write_durability_orders_chunk_then_log_then_commit_row(client: Client, 
     cid = repo.commit("data")
     chunks = _chunk_files(repo.path)
     assert len(chunks) == 8
-    log_sync = lambda w: w.endswith(".log")  # noqa: E731
+    log_sync = lambda w: w.endswith(".log")
     row = rec.index("commit-row", lambda w: w == cid)
     for chunk in chunks:
         placed = rec.index("replace", lambda w, c=chunk: w == str(c))

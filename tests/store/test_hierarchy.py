@@ -191,8 +191,8 @@ def test_resize_and_append_are_invisible_until_commit(client: Client) -> None:
         print(t.shape[0], int(t[:].sum()))
         """
     )
-    env_path = str(Path(__file__).resolve().parents[1])
-    run = lambda: subprocess.run(  # noqa: E731
+    env_path = str(Path(__file__).resolve().parents[2])
+    run = lambda: subprocess.run(
         [sys.executable, "-c", reader, str(client.root)], capture_output=True, text=True,
         env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"}, timeout=120, check=True,
     ).stdout.split()

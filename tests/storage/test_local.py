@@ -25,8 +25,9 @@ from typing import Any
 
 import pytest
 
-from arraylake_nb.storage import LocalChunkStorage as ChunkStore, chunk_hash
 from arraylake_nb.errors import CorruptChunkError, DiskFullError
+from arraylake_nb.storage import LocalChunkStorage as ChunkStore
+from arraylake_nb.storage import chunk_hash
 
 
 def leftovers(root: Path) -> list[str]:
@@ -311,11 +312,12 @@ def test_disk_full_raises_and_keeps_nothing(tmp_path: Path) -> None:
 
 def run_under_file_size_limit(chunks: Path) -> None:
     code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path;"
-        "import test_chunkstore as t; p = t.disk_full_scenario(Path(sys.argv[2]), t.limit_file_size, t.unlimit);"
+        "import sys; sys.path[:0] = sys.argv[1:3]; from pathlib import Path;"
+        "import test_local as t; p = t.disk_full_scenario(Path(sys.argv[3]), t.limit_file_size, t.unlimit);"
         "print(p); sys.exit(1 if p else 0)"
     )
-    r = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent), str(chunks)],
+    r = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent), str(Path(__file__).resolve().parents[2]),
+                        str(chunks)],
                        check=False, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
 

@@ -142,7 +142,7 @@ WAITER = textwrap.dedent(
 
 
 def _spawn(code: str, *args: object, **env: str) -> subprocess.Popen:
-    environ = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]), **env)
+    environ = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]), **env)
     return subprocess.Popen([sys.executable, "-c", code, *map(str, args)], env=environ,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

@@ -28,7 +28,7 @@ WRITER = textwrap.dedent(
 
 
 def _spawn(code: str, *args: object) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
     return subprocess.Popen([sys.executable, "-c", code, *map(str, args)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 

@@ -13,7 +13,6 @@ import hypothesis.strategies as st
 import pytest
 from hypothesis import given, settings
 
-from arraylake_nb.errors import DiskFullError
 from arraylake_nb.engine.journal import (
     Batch,
     Delete,
@@ -25,6 +24,7 @@ from arraylake_nb.engine.journal import (
 )
 from arraylake_nb.engine.session import Overlay
 from arraylake_nb.engine.values import ChunkRef
+from arraylake_nb.errors import DiskFullError
 
 
 def _ref(i: int) -> ChunkRef:
@@ -149,7 +149,7 @@ def test_each_process_appends_to_its_own_log(tmp_path: Path) -> None:
         f.append(5, [SetValue("y", ChunkRef(bytes(16), 2))])
         """
     )
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
     subprocess.run([sys.executable, "-c", code, str(tmp_path / "s")], check=True, env=env)
     logs = sorted(p for p in (tmp_path / "s").iterdir() if p.suffix == ".log")
     assert len(logs) == 2

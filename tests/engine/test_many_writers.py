@@ -33,7 +33,7 @@ import pytest
 from arraylake_nb import ArraylakeNbError, Client, CorruptChunkError, InvalidNameError
 from arraylake_nb.errors import NothingToCommitWarning
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHILD_ENV = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
 
 
