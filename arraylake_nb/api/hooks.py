@@ -58,6 +58,6 @@ def progress(total: int, description: str, min_total: int = 10_000) -> AbstractC
         return no_progress(total, description)
     if _progress is not None:
         return _progress(total, description)
-    from arraylake_nb.display._progress import progress as bars
+    from arraylake_nb.display import progress_bars
 
-    return bars(total, description, min_total=0)
+    return progress_bars(total, description, min_total=0)

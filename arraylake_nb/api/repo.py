@@ -507,11 +507,7 @@ class Repo:
         """The zarr Store of the current session (read-only off a branch tip)."""
         state = self._require_state()
         if self._store is None or self._store.session_id != state.meta.id:
-            self._store = ArraylakeStore(
-                self._engine.path, state.meta.id, read_only=not state.writable,
-                base_commit=state.meta.base_commit, branch=state.meta.branch,
-            )
-            self._store._state_ref = state
+            self._store = ArraylakeStore.for_session(self._engine.path, state)
         return self._store
 
     @property
@@ -529,13 +525,13 @@ class Repo:
     def move(self, source: str, dest: str) -> None:
         """Move a group or array (paths from the root) without copying any chunk."""
         state = self._require_state()
-        self.store._check_writable()
+        state.check_writable()
         state.move(self._node_path(source), self._node_path(dest))
 
     def copy(self, source: str, dest: str) -> None:
         """Copy a group or array; the copy shares its chunks, so no bytes are copied."""
         state = self._require_state()
-        self.store._check_writable()
+        state.check_writable()
         state.copy(self._node_path(source), self._node_path(dest))
 
     def _version(self, ref: str | None) -> VersionView:

@@ -18,6 +18,7 @@ from rich.console import Console, RenderableType
 
 from arraylake_nb import models as _models
 from arraylake_nb.display import _html, _json, _rich
+from arraylake_nb.display._progress import progress as progress_bars
 from arraylake_nb.models import (
     AttributeChange,
     Branch,
@@ -39,7 +40,14 @@ from arraylake_nb.models import (
     TreeNode,
 )
 
-__all__ = ["SCHEMA_VERSION", "html", "rich_renderable", "text", "to_json"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "html",
+    "progress_bars",
+    "rich_renderable",
+    "text",
+    "to_json",
+]
 
 SCHEMA_VERSION = _json.SCHEMA_VERSION
 

@@ -272,7 +272,7 @@ class Committer:
         is rebased onto it when no path changed on both sides (``auto_ff``),
         otherwise :class:`ConflictError` is raised and the session is intact.
         """
-        with state._lock:
+        with state.lock:
             state.sync()
             state.check_writable()
             if not state.persisted or state.folder is None:
@@ -365,7 +365,7 @@ class Committer:
             If the session is not on a branch, or a key changed both in the
             session and on the branch since the session's base.
         """
-        with state._lock:
+        with state.lock:
             state.sync()
             if state.meta.branch is None:
                 raise ConflictError("This checkout is not on a branch, so there is nothing to fast-forward to.")

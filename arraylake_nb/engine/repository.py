@@ -207,7 +207,7 @@ class RepoEngine:
 
     def _state_for(self, meta: SessionRecord, folder: SessionFolder | None) -> SessionView:
         state = SessionView(meta, self.history.snapshot(meta.base_commit), folder)
-        state.on_first_write = self._persist_session
+        state.on_first_write = self.persist_session
         state.commit_lookup = lambda: self._commit_of_session(meta.id)
         self._states[meta.id] = state
         return state
@@ -249,10 +249,15 @@ class RepoEngine:
         )
         state = self._state_for(meta, self.folder_for(meta.id, durability) if meta.for_writing else None)
         if persist and meta.for_writing:
-            self._persist_session(state)
+            self.persist_session(state)
         return state
 
-    def _persist_session(self, state: SessionView) -> None:
+    def live_session(self, session_id: str) -> SessionView | None:
+        """The view of a session this process already has, if any."""
+        return self._states.get(session_id)
+
+    def persist_session(self, state: SessionView) -> None:
+        """Make a new session joinable by other processes (its folder, then its metastore row)."""
         # The folder first, then the row: a row never names a session whose
         # folder is missing, and the folder alone can rebuild a lost row.
         m = state.meta
@@ -359,7 +364,7 @@ class RepoEngine:
 
     def abandon(self, state: SessionView) -> None:
         """Abandon a session; writes racing it land before it or fail with SessionAbandonedError."""
-        with state._lock:
+        with state.lock:
             if state.persisted and state.folder is not None:
                 with state.folder.sealed() as seal:
                     if seal.previous is not None and seal.previous.state == "committed":

@@ -134,7 +134,8 @@ class SessionView:
         self._clock = 0
         self._voids: set[tuple[int, int]] = set()
         self._expiration_stamp = _NEVER
-        self._lock = threading.RLock()
+        #: Held while a change is decided and appended, so check-then-write is atomic in this process.
+        self.lock = threading.RLock()
         self._abandoned = meta.status == "abandoned"
         self.committed_as: str | None = None
         self.persisted = False
@@ -152,7 +153,7 @@ class SessionView:
         folder = self.folder
         if folder is None or not self.persisted:
             return
-        with self._lock:
+        with self.lock:
             if not final and not folder.changed():
                 return
             for batch in folder.read_new(final=final):
@@ -191,7 +192,7 @@ class SessionView:
                     self.overlay.apply(r, stamp)
 
     def _write(self, records: list[Record]) -> None:
-        with self._lock:
+        with self.lock:
             self.sync()
             self.check_writable()
             if not self.persisted and self.on_first_write is not None:
@@ -365,7 +366,7 @@ class SessionView:
     def iter_keys(self, prefix: str = "") -> Iterator[str]:
         """Every key in directory ``prefix`` (``""`` or ``"a/b/"``) in this view."""
         self.sync()
-        with self._lock:
+        with self.lock:
             changes = dict(self.overlay.changes)
         seen: set[str] = set()
         for k, v in changes.items():
@@ -470,7 +471,7 @@ class SessionView:
 
     def move(self, source: str, dest: str) -> None:
         """Move the node at ``source`` (and everything in it) to ``dest`` without copying chunks."""
-        with self._lock:
+        with self.lock:
             self.sync()
             self.check_writable()
             records = self._node_records(source, dest)
@@ -478,14 +479,14 @@ class SessionView:
 
     def copy(self, source: str, dest: str) -> None:
         """Copy the node at ``source`` to ``dest``; both share the chunks."""
-        with self._lock:
+        with self.lock:
             self.sync()
             self.check_writable()
             self._write(self._node_records(source, dest))
 
     def savepoint(self) -> int:
         """A mark of the session's changes now, to return to with :meth:`rollback_to`."""
-        with self._lock:
+        with self.lock:
             self.sync()
             return self._clock
 
@@ -495,7 +496,7 @@ class SessionView:
         Changes other processes made to this session in the meantime are undone
         too: the session returns to what it was at ``mark``.
         """
-        with self._lock:
+        with self.lock:
             self.sync()
             if self._clock == mark or self.folder is None or not self.persisted:
                 return
@@ -504,7 +505,7 @@ class SessionView:
 
     def changes_since(self, mark: int) -> int:
         """How many keys and deleted directories changed since :meth:`savepoint` returned ``mark``."""
-        with self._lock:
+        with self.lock:
             self.sync()
             ov = self.overlay
             return sum(1 for s in ov.stamps.values() if s[0] > mark) + sum(
@@ -513,12 +514,12 @@ class SessionView:
 
     def mark_abandoned(self) -> None:
         """Record in this process that the session was abandoned (the folder is sealed elsewhere)."""
-        with self._lock:
+        with self.lock:
             self._abandoned = True
             self.meta.status = "abandoned"
 
     def set_expiration(self, timestamp: float) -> None:
-        with self._lock:
+        with self.lock:
             if self.folder is not None and self.persisted:
                 end = self._append([SetExpiration(timestamp)])
                 self.folder.wait_durable(end)
@@ -568,7 +569,7 @@ class SessionView:
         """(key, deleted?) for every change of this session, deletions of whole
         directories expanded to the keys they removed from the base."""
         self.sync()
-        with self._lock:
+        with self.lock:
             changes = dict(self.overlay.changes)
             prefixes = set(self.overlay.deleted_prefixes)
         out = [(k, v is DELETED) for k, v in changes.items()]

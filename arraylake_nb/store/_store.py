@@ -113,7 +113,7 @@ class ArraylakeStore(Store):
     def __getstate__(self) -> dict[str, Any]:
         state = self._state_ref
         if state is not None and state.writable and not state.persisted:
-            RepoEngine.open(Path(self.repo_path))._persist_session(state)
+            RepoEngine.open(Path(self.repo_path)).persist_session(state)
         return {
             "repo_path": self.repo_path,
             "session_id": self.session_id,
@@ -127,6 +127,14 @@ class ArraylakeStore(Store):
             d["repo_path"], d["session_id"], read_only=d["read_only"],
             base_commit=d["base_commit"], branch=d["branch"],
         )
+
+    @classmethod
+    def for_session(cls, path: str | Path, view: SessionView) -> ArraylakeStore:
+        """The store of a session view this process already holds (read-only unless it can write)."""
+        store = cls(path, view.meta.id, read_only=not view.writable,
+                    base_commit=view.meta.base_commit, branch=view.meta.branch)
+        store._state_ref = view
+        return store
 
     def with_read_only(self, read_only: bool = False) -> ArraylakeStore:
         """A new, unopened store on the same session with another read_only setting."""
@@ -149,7 +157,7 @@ class ArraylakeStore(Store):
         if state is not None:
             return state
         engine = self.engine
-        live = engine._states.get(self.session_id)
+        live = engine.live_session(self.session_id)
         if live is not None:
             state = live
         else:
@@ -266,7 +274,7 @@ class ArraylakeStore(Store):
 
         def write() -> None:
             state = self._state()
-            with state._lock:
+            with state.lock:
                 if state.get(key) is None:
                     self._write(key, value.to_bytes())
 
