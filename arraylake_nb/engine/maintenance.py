@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from arraylake_nb.engine import keys as zkeys
-from arraylake_nb.engine.journal import SessionFolder, SetExpiration, SetValue
+from arraylake_nb.engine.journal import SessionFolder, SetExpiration, SetValue, is_moved_aside
 from arraylake_nb.engine.metastore import Metastore
 from arraylake_nb.engine.progress import Progress, no_progress
 from arraylake_nb.engine.session import SessionView
@@ -186,6 +186,10 @@ class Maintenance:
                     freed += size
         self.chunks.remove_stale_temps(older_than_seconds)
         folders_removed = sum(self._remove_folder(f, cutoff) for f in ended)
+        # Folders a committer moved aside but did not get to delete before it exited.
+        for p in self.sessions_dir.iterdir() if self.sessions_dir.exists() else ():
+            if is_moved_aside(p.name) and p.stat().st_mtime < cutoff:
+                shutil.rmtree(p, ignore_errors=True)
         return removed, freed, folders_removed
 
     def _remove_folder(self, folder: SessionFolder, cutoff: float) -> bool:
