@@ -6,7 +6,9 @@
 >>> repo.commit("first commit")                           # doctest: +SKIP
 """
 
-from arraylake_nb.client import AsyncClient, Client
+from arraylake_nb import display  # noqa: F401 - registers the renderers of every model
+from arraylake_nb.api.client import AsyncClient, Client
+from arraylake_nb.api.repo import AsyncRepo, LocalSession, Repo
 from arraylake_nb.config import Author
 from arraylake_nb.errors import (
     ArraylakeNbError,
@@ -26,28 +28,27 @@ from arraylake_nb.errors import (
     SessionExpiredError,
     SessionNotFoundError,
 )
-from arraylake_nb.repo import AsyncRepo, LocalSession, Repo
 from arraylake_nb.store import ArraylakeStore
 
 __version__ = "0.1.0"
 
 
-def load_ipython_extension(ipython):  # noqa: ANN001, ANN201
+def load_ipython_extension(ipython):
     """``%load_ext arraylake_nb``: the ``%arraylake`` magics and commit provenance."""
-    from arraylake_nb.magics import load_ipython_extension as load
+    from arraylake_nb.notebook.magics import load_ipython_extension as load
 
     load(ipython)
 
 
-def unload_ipython_extension(ipython):  # noqa: ANN001, ANN201
-    from arraylake_nb.magics import unload_ipython_extension as unload
+def unload_ipython_extension(ipython):
+    from arraylake_nb.notebook.magics import unload_ipython_extension as unload
 
     unload(ipython)
 
 
-def use_repo(repo):  # noqa: ANN001, ANN201
+def use_repo(repo):
     """Make ``repo`` the repository the ``%arraylake`` magics act on."""
-    from arraylake_nb.magics import use_repo as use
+    from arraylake_nb.notebook.magics import use_repo as use
 
     use(repo)
 

@@ -1,14 +1,14 @@
 """The ``arraylake-nb`` command (also ``python -m arraylake_nb``).
 
 Read commands open repositories read-only; errors print one line and exit 1.
-``--output json`` prints machine-readable JSON instead of the Rich rendering.
+``--output json`` prints machine-readable JSON instead of the Rich rendering:
+the documents of :func:`arraylake_nb.display.to_json` (schema in
+``docs/json-schema.md``) for models, plain JSON values for the ``repo`` commands.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import datetime as dt
 import json
 import sys
 import warnings
@@ -16,10 +16,10 @@ from typing import Any
 
 from rich.console import Console
 
-from arraylake_nb.client import Client
+from arraylake_nb.api.client import Client
+from arraylake_nb.api.repo import Repo
+from arraylake_nb.display import to_json
 from arraylake_nb.errors import ArraylakeNbError
-from arraylake_nb.models import CommitLog, RefList, SessionList, Tree, TreeNode
-from arraylake_nb.repo import Repo
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,25 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dt.datetime):
-        return obj.isoformat()
-    if isinstance(obj, CommitLog):
-        return [_jsonable(c) for c in obj[: obj.page_size]]
-    if isinstance(obj, Tree):
-        return _jsonable(obj.root)
-    if isinstance(obj, TreeNode):
-        return {"name": obj.name, "path": obj.path, "kind": obj.kind, "shape": obj.shape, "dtype": obj.dtype,
-                "children": [_jsonable(c) for c in obj.children]}
-    if isinstance(obj, (RefList, list, tuple)):
-        return [_jsonable(x) for x in obj]
-    if isinstance(obj, SessionList):
-        return [_jsonable(s) for s in obj]
-    if dataclasses.is_dataclass(obj):
-        return {f.name: _jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items()}
-    return obj
+def _document(result: Any) -> Any:
+    """What ``--output json`` prints: a model's :func:`to_json` document, else the plain value."""
+    if to_json.dispatch(type(result)) is to_json.dispatch(object):
+        return result  # not a model: repo list/create/delete (lists and dicts of strings), demo (None)
+    return to_json(result)  # a commit log: its first page of page_size (-n) commits
 
 
 def _open(client: Client, name: str, ref: str = "main") -> Repo:
@@ -102,13 +88,11 @@ def _run(args: argparse.Namespace) -> Any:
         client.delete_repo(args.name, imsure=True, imreallysure=True)
         return {"deleted": args.name}
     if args.command == "demo":
-        from arraylake_nb.__main__ import demo
-
         return demo(client)
     if args.command == "tree":
         return _open(client, args.name, args.ref).tree(args.prefix, depth=args.depth, filter=args.filter)
     if args.command == "log":
-        return _open(client, args.name, args.ref)._core.commit_log(page_size=max(args.n, 1))
+        return _open(client, args.name, args.ref).log(page_size=max(args.n, 1))
     if args.command == "status":
         repo = client.get_repo(args.name, checkout=False)
         if args.session is None:
@@ -124,6 +108,24 @@ def _run(args: argparse.Namespace) -> Any:
     raise AssertionError(args.command)  # pragma: no cover - argparse rejects others
 
 
+def demo(client: Client) -> None:
+    """Create (or extend) ``demo/quickstart``: write an array, commit, show status and log."""
+    import numpy as np
+
+    repo = client.get_or_create_repo("demo/quickstart")
+    root = repo.root_group
+    n = len(repo.commit_log)
+    root.attrs["title"] = "arraylake_nb quickstart"
+    arr = root.require_array("temperature", shape=(24, 10), chunks=(6, 10), dtype="f4", fill_value=float("nan"))
+    arr[:] = np.linspace(10, 20, 240, dtype="f4").reshape(24, 10) + n
+    arr.attrs["units"] = "degrees Celsius"
+    Console(soft_wrap=True).print(repo.status(limit=10))
+    cid = repo.commit(f"quickstart run {n + 1}")
+    Console(soft_wrap=True).print(f"\nCommitted {cid} to {repo.name} in {repo.path}\n")
+    Console(soft_wrap=True).print(repo.commit_log)
+    Console(soft_wrap=True).print(repo.tree())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = _parser().parse_args(argv)
@@ -133,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"arraylake-nb: error: {e}", file=sys.stderr)
         return 1
     if args.output == "json":
-        print(json.dumps(_jsonable(result), indent=2, default=str))
+        print(json.dumps(_document(result), indent=2, allow_nan=False))
     elif isinstance(result, list):
         for item in result:
             print(item)

@@ -11,6 +11,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from arraylake_nb.errors import ConfigError
+
 ROOT_ENV = "ARRAYLAKE_NB_ROOT"
 DURABILITY_ENV = "ARRAYLAKE_NB_DURABILITY"
 
@@ -29,6 +31,27 @@ def default_root() -> Path:
     return base / "arraylake_nb"
 
 
+#: How the bytes a session depends on reach the disk (see :func:`check_durability`).
+DURABILITY_MODES = ("write", "commit", "none")
+
+
+def check_durability(value: object) -> str:
+    """Validate a durability setting.
+
+    ``"write"``: every acknowledged write is on disk (fsynced) before the call
+    returns, so it survives a power cut. ``"commit"``: a process killed at any
+    moment loses nothing, but uncommitted writes are fsynced only when they are
+    committed. ``"none"``: nothing is fsynced (scratch work).
+    """
+    if value not in DURABILITY_MODES:
+        raise ConfigError(
+            f"durability must be one of {', '.join(map(repr, DURABILITY_MODES))}; got {value!r}. "
+            "Set it with Client(durability=...) or the ARRAYLAKE_NB_DURABILITY environment variable."
+        )
+    return value  # type: ignore[return-value]
+
+
+
 def resolve_durability(durability: str | None = None) -> str:
     """The durability of new sessions: explicit, else ``$ARRAYLAKE_NB_DURABILITY``, else ``"write"``.
 
@@ -36,8 +59,6 @@ def resolve_durability(durability: str | None = None) -> str:
     survives a power cut). ``"commit"``: writes survive a killed process at once
     and a power cut once committed. ``"none"``: nothing is fsynced (scratch work).
     """
-    from arraylake_nb.journal import check_durability
-
     return check_durability(durability if durability is not None else os.environ.get(DURABILITY_ENV) or "write")
 
 

@@ -1,8 +1,9 @@
 """Plain data models returned by the API and rendered by every front end.
 
 Each model renders through Rich (``__rich_console__``), as HTML in notebooks
-(``_repr_html_``) and as plain text (``__str__``); the renderers live in
-:mod:`arraylake_nb.display` so the three front ends share one model.
+(``_repr_html_``) and as plain text (``__str__``), and every model serialises
+to a JSON document (``to_json()``, schema in ``docs/json-schema.md``); the
+renderers live in :mod:`arraylake_nb.display` so all front ends share one model.
 """
 
 from __future__ import annotations
@@ -10,33 +11,61 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
 
 
 def _utc(ts: float | None) -> dt.datetime | None:
-    return None if ts is None else dt.datetime.fromtimestamp(ts, tz=dt.timezone.utc)
+    return None if ts is None else dt.datetime.fromtimestamp(ts, tz=dt.UTC)
 
 
-class _Rendered:
-    """Mixin: Rich, HTML and text renderings from :mod:`arraylake_nb.display`."""
+class Renderers(Protocol):
+    """What :mod:`arraylake_nb.display` provides to render models (it registers itself)."""
+
+    def rich_renderable(self, model: object) -> Any: ...
+    def html(self, model: object) -> str: ...
+    def text(self, model: object) -> str: ...
+    def to_json(self, model: object, **options: Any) -> dict[str, Any]: ...
+
+
+_renderers: Renderers | None = None
+
+
+def register_renderers(renderers: Renderers) -> None:
+    """Called by :mod:`arraylake_nb.display` when imported (models know nothing of display)."""
+    global _renderers
+    _renderers = renderers
+
+
+def _display() -> Renderers:
+    # Importing arraylake_nb imports arraylake_nb.display, which registers itself.
+    assert _renderers is not None, "arraylake_nb.display registers the renderers when imported"
+    return _renderers
+
+
+class _Serialised:
+    """Mixin of every model: its JSON document, by the registered renderers."""
+
+    __slots__ = ()  # slotted models stay slotted
+
+    def to_json(self) -> dict[str, Any]:
+        """This model as a JSON document (see ``docs/json-schema.md``): JSON values only, with a ``"type"``."""
+        return _display().to_json(self)
+
+
+class _Rendered(_Serialised):
+    """Mixin: Rich, HTML and text renderings (and JSON), by the registered renderers."""
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        from arraylake_nb import display
-
-        yield display.rich_renderable(self)
+        yield _display().rich_renderable(self)
 
     def _repr_html_(self) -> str:
-        from arraylake_nb import display
-
-        return display.html(self)
+        return _display().html(self)
 
     def __str__(self) -> str:
-        from arraylake_nb import display
-
-        return display.text(self)
+        return _display().text(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,9 +159,68 @@ class CommitLog(_Rendered):
             self._ensure(i + 1)
         return self._loaded[i]
 
+    def to_json(self, *, offset: int = 0, limit: int | None = None) -> dict[str, Any]:
+        """One page of this log as a JSON document: ``limit`` commits (default ``page_size``) from ``offset``.
+
+        Only the commits up to ``offset + limit`` are fetched; ``total`` in the
+        document counts the whole log.
+        """
+        return _display().to_json(self, offset=offset, limit=limit)
+
     def __repr__(self) -> str:
         return f"<CommitLog of {self._length} commit(s) from {self.head}>"
 
+
+
+@dataclass(frozen=True, slots=True)
+class CommitPage(_Rendered):
+    """One page of history (newest first) and the cursor of the next page.
+
+    Attributes
+    ----------
+    commits
+        The commits of this page.
+    next_cursor
+        Pass to ``repo.log_page(cursor=...)`` for the next page; None at the root.
+    total
+        How many commits the history holds from where the first page started.
+    """
+
+    commits: tuple[Commit, ...]
+    next_cursor: str | None
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class CommitData(_Rendered):
+    """What drawing a checkout's history needs: its commits, branches and tags."""
+
+    commits: tuple[Commit, ...]
+    branches: RefList
+    tags: RefList
+    head: str | None
+
+
+@dataclass(slots=True)
+class Transaction(_Serialised):
+    """What :meth:`arraylake_nb.Repo.transaction` did.
+
+    Attributes
+    ----------
+    message
+        The commit message.
+    included_earlier_changes
+        The session already held changes when the block started; they are in the commit too.
+    commit_id
+        The commit made (None until the block succeeds, or if nothing changed).
+    rolled_back_changes
+        How many changes the block had made when it failed and they were rolled back.
+    """
+
+    message: str
+    included_earlier_changes: bool = False
+    commit_id: str | None = None
+    rolled_back_changes: int = 0
 
 @dataclass(frozen=True, slots=True)
 class Branch(_Rendered):
@@ -260,7 +348,7 @@ class FsckReport(_Rendered):
 
 
 @dataclass(frozen=True, slots=True)
-class GcReport:
+class GcReport(_Serialised):
     """What :meth:`~arraylake_nb.Repo.gc` removed."""
 
     chunks_removed: int
@@ -275,7 +363,7 @@ class GcReport:
 
 
 @dataclass(frozen=True, slots=True)
-class TreeNode:
+class TreeNode(_Serialised):
     """A group or array in a :class:`Tree`; arrays carry shape and dtype."""
 
     name: str
@@ -318,7 +406,7 @@ class Tree(_Rendered):
 
 
 @dataclass(frozen=True, slots=True)
-class AttributeChange:
+class AttributeChange(_Serialised):
     """One attribute of one node that differs: ``old``/``new`` are None when absent."""
 
     path: str
@@ -328,7 +416,7 @@ class AttributeChange:
 
 
 @dataclass(frozen=True, slots=True)
-class ChunkChanges:
+class ChunkChanges(_Serialised):
     """Chunks of one array that differ (written or deleted); ``coords`` lists at most 1000."""
 
     path: str

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import zarr
 
-from arraylake_nb.journal import SetValue
-from arraylake_nb.values import ChunkRef
+from arraylake_nb.engine.journal import SetValue
+from arraylake_nb.engine.values import ChunkRef
 
 
 def timed(fn: Callable[[], object]) -> float:

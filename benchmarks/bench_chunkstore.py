@@ -29,7 +29,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from arraylake_nb.chunkstore import ChunkStore, chunk_hash
+from arraylake_nb.storage._local import ChunkStore, chunk_hash
 
 N, SIZE, THREADS = 256, 1 << 20, 6
 REPEATS = int(os.environ.get("REPEATS", "5"))

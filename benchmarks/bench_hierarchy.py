@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _common import record_chunk_refs, timed  # noqa: E402
 
 from arraylake_nb import Client  # noqa: E402
-from arraylake_nb.journal import SetValue  # noqa: E402
-from arraylake_nb.values import Doc  # noqa: E402
+from arraylake_nb.engine.journal import SetValue  # noqa: E402
+from arraylake_nb.engine.values import Doc  # noqa: E402
 
 warnings.filterwarnings("ignore")
 

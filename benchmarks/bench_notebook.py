@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _common import timed  # noqa: E402
 
 from arraylake_nb import Client  # noqa: E402
-from arraylake_nb.journal import SetValue  # noqa: E402
-from arraylake_nb.values import ChunkRef  # noqa: E402
+from arraylake_nb.engine.journal import SetValue  # noqa: E402
+from arraylake_nb.engine.values import ChunkRef  # noqa: E402
 
 warnings.filterwarnings("ignore")
 

@@ -1,34 +1,55 @@
 """Rendering of :mod:`arraylake_nb.models` for the terminal, notebooks and plain text.
 
-Three entry points dispatch on the model type: :func:`rich_renderable` (Rich),
-:func:`html` (``_repr_html_``) and :func:`text` (``__str__``). The renderers
-themselves live in :mod:`._rich` and :mod:`._html`; plain text is the Rich
-rendering printed without styles.
+Four entry points dispatch on the model type: :func:`rich_renderable` (Rich),
+:func:`html` (``_repr_html_``), :func:`text` (``__str__``) and :func:`to_json`
+(JSON documents, ``model.to_json()``). The renderers themselves live in
+:mod:`._rich`, :mod:`._html` and :mod:`._json`; plain text is the Rich rendering
+printed without styles. The JSON schema is documented in ``docs/json-schema.md``.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import sys
+from typing import Any
 
 from rich.console import Console, RenderableType
 
-from arraylake_nb.display import _html, _rich
+from arraylake_nb import models as _models
+from arraylake_nb.display import _html, _json, _rich
+from arraylake_nb.display._progress import progress as progress_bars
 from arraylake_nb.models import (
+    AttributeChange,
     Branch,
+    ChunkChanges,
     Commit,
+    CommitData,
     CommitLog,
+    CommitPage,
     Diff,
     FsckReport,
+    GcReport,
     RefList,
     SessionInfo,
     SessionList,
     SessionStatus,
     Tag,
+    Transaction,
     Tree,
+    TreeNode,
 )
 
-__all__ = ["html", "rich_renderable", "text"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "html",
+    "progress_bars",
+    "rich_renderable",
+    "text",
+    "to_json",
+]
+
+SCHEMA_VERSION = _json.SCHEMA_VERSION
 
 _TEXT_WIDTH = 100
 """Columns of the plain-text rendering."""
@@ -78,6 +99,8 @@ def html(model: object) -> str:
 
 rich_renderable.register(Commit, _rich.commit)
 rich_renderable.register(CommitLog, _rich.commit_log)
+rich_renderable.register(CommitPage, _rich.commit_page)
+rich_renderable.register(CommitData, _rich.commit_data)
 rich_renderable.register(Branch, _rich.branch)
 rich_renderable.register(Tag, _rich.tag)
 rich_renderable.register(RefList, _rich.ref_list)
@@ -90,6 +113,8 @@ rich_renderable.register(Diff, _rich.diff)
 
 html.register(Commit, _html.commit)
 html.register(CommitLog, _html.commit_log)
+html.register(CommitPage, _html.commit_page)
+html.register(CommitData, _html.commit_data)
 html.register(Branch, _html.branch)
 html.register(Tag, _html.tag)
 html.register(RefList, _html.ref_list)
@@ -99,6 +124,57 @@ html.register(SessionStatus, _html.session_status)
 html.register(FsckReport, _html.fsck_report)
 html.register(Tree, _html.tree)
 html.register(Diff, _html.diff)
+
+
+@functools.singledispatch
+def to_json(model: object, **options: Any) -> dict[str, Any]:
+    """A JSON document for ``model``: only JSON values, with ``"type"`` naming the model.
+
+    ``json.dumps(to_json(model), allow_nan=False)`` always succeeds; the
+    documents' schema is in ``docs/json-schema.md``.
+
+    Parameters
+    ----------
+    model : object
+        One of the models in :mod:`arraylake_nb.models`.
+    **options
+        Keyword-only options of some models: a :class:`~arraylake_nb.models.CommitLog`
+        takes ``offset`` (default 0) and ``limit`` (default its ``page_size``)
+        and serialises that page of commits.
+
+    Returns
+    -------
+    dict
+        Strings, finite numbers, booleans, ``None``, lists and dicts with string keys.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a model, or an option does not apply to it.
+    ValueError
+        If a paging option is out of range.
+    """
+    raise TypeError(f"no JSON serialisation for {type(model).__name__}")
+
+
+to_json.register(Commit, _json.commit)
+to_json.register(CommitLog, _json.commit_log)
+to_json.register(CommitPage, _json.commit_page)
+to_json.register(CommitData, _json.commit_data)
+to_json.register(Transaction, _json.transaction)
+to_json.register(Branch, _json.branch)
+to_json.register(Tag, _json.tag)
+to_json.register(RefList, _json.ref_list)
+to_json.register(SessionInfo, _json.session_info)
+to_json.register(SessionList, _json.session_list)
+to_json.register(SessionStatus, _json.session_status)
+to_json.register(FsckReport, _json.fsck_report)
+to_json.register(GcReport, _json.gc_report)
+to_json.register(TreeNode, _json.tree_node)
+to_json.register(Tree, _json.tree)
+to_json.register(AttributeChange, _json.attribute_change)
+to_json.register(ChunkChanges, _json.chunk_changes)
+to_json.register(Diff, _json.diff)
 
 
 def text(model: object) -> str:
@@ -125,3 +201,6 @@ def text(model: object) -> str:
     )
     console.print(rich_renderable(model))
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())
+
+
+_models.register_renderers(sys.modules[__name__])  # type: ignore[arg-type]

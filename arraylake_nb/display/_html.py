@@ -30,7 +30,9 @@ from arraylake_nb.display._rich import (
 from arraylake_nb.models import (
     Branch,
     Commit,
+    CommitData,
     CommitLog,
+    CommitPage,
     Diff,
     FsckReport,
     RefList,
@@ -140,6 +142,38 @@ def commit_log(log: CommitLog) -> str:
     body = "".join(_entry(c, short=True, provenance=log.show_provenance) for c in log[: log.page_size])
     note = log_more_note(log)
     return _wrap("commitlog", body + (_note(note) if note else ""))
+
+
+def commit_page(page: CommitPage) -> str:
+    """One page of history, short ids, and how to get the next.
+
+    Parameters
+    ----------
+    page : CommitPage
+
+    Returns
+    -------
+    str
+    """
+    if not page.commits:
+        return _wrap("commitlog", _empty("No commits yet"))
+    body = "".join(_entry(c, short=True) for c in page.commits)
+    note = f"Next page: repo.log_page(cursor={page.next_cursor!r})" if page.next_cursor else None
+    return _wrap("commitlog", body + (_note(note) if note else ""))
+
+
+def commit_data(data: CommitData) -> str:
+    """The log of the checkout, then its branches and tags.
+
+    Parameters
+    ----------
+    data : CommitData
+
+    Returns
+    -------
+    str
+    """
+    return commit_page(CommitPage(data.commits, None, len(data.commits))) + ref_list(data.branches) + ref_list(data.tags)
 
 
 def branch(b: Branch) -> str:
@@ -321,7 +355,7 @@ def fsck_report(report: FsckReport) -> str:
 def tree(t: Tree) -> str:
     """Nested lists, groups before arrays; deep levels open on demand."""
 
-    def render(node, level: int) -> str:  # noqa: ANN001
+    def render(node, level: int) -> str:
         items = []
         for child in node.children:
             label = escape(child.label)

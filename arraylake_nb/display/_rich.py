@@ -18,7 +18,9 @@ from rich.text import Text
 from arraylake_nb.models import (
     Branch,
     Commit,
+    CommitData,
     CommitLog,
+    CommitPage,
     Diff,
     FsckReport,
     RefList,
@@ -113,7 +115,7 @@ def fsck_leftovers(report: FsckReport) -> str:
 
 
 def _utc_minute(t: dt.datetime) -> str:
-    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
+    return t.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def _more(n: int) -> Text:
@@ -194,6 +196,44 @@ def commit_log(log: CommitLog) -> RenderableType:
     if note:
         parts += [Text(""), Text(note, style=_DIM)]
     return Group(*parts)
+
+
+def commit_page(page: CommitPage) -> RenderableType:
+    """One page of history, newest first, and how to get the next.
+
+    Parameters
+    ----------
+    page : CommitPage
+
+    Returns
+    -------
+    rich.console.RenderableType
+    """
+    if not page.commits:
+        return Text("No commits yet", style=_DIM)
+    parts: list[RenderableType] = []
+    for c in page.commits:
+        if parts:
+            parts.append(Text(""))
+        parts.append(_commit_in_log(c, False))
+    if page.next_cursor:
+        parts += [Text(""), Text(f"Next page: repo.log_page(cursor={page.next_cursor!r})", style=_DIM)]
+    return Group(*parts)
+
+
+def commit_data(data: CommitData) -> RenderableType:
+    """The log of the checkout, then its branches and tags.
+
+    Parameters
+    ----------
+    data : CommitData
+
+    Returns
+    -------
+    rich.console.RenderableType
+    """
+    return Group(commit_page(CommitPage(data.commits, None, len(data.commits))), Text(""),
+                 ref_list(data.branches), ref_list(data.tags))
 
 
 def branch(b: Branch) -> RenderableType:

@@ -1,0 +1,333 @@
+"""The zarr-python 3 Store over a session of a repository.
+
+Reads see the session's base commit plus its uncommitted changes; writes go
+to the session (chunk bytes to the chunk store, a journal record for the
+key). Every blocking step (DuckDB, file I/O, hashing) runs in a worker thread,
+never on zarr's event-loop thread, and no lock is held while chunk bytes are
+hashed or written, so chunk writes proceed in parallel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import Any
+
+from zarr.abc.store import (
+    ByteRequest,
+    OffsetByteRequest,
+    RangeByteRequest,
+    Store,
+    SuffixByteRequest,
+)
+from zarr.core.buffer import Buffer, BufferPrototype, default_buffer_prototype
+
+from arraylake_nb.engine import keys as zkeys
+from arraylake_nb.engine.repository import RepoEngine
+from arraylake_nb.engine.session import READ_ONLY_MESSAGE, SessionView
+from arraylake_nb.engine.values import ChunkRef, Doc, Value
+from arraylake_nb.errors import ReadOnlyError, SessionNotFoundError
+from arraylake_nb.storage import slice_range
+
+
+def _bounds(byte_range: ByteRequest, size: int) -> tuple[int, int | None]:
+    """zarr's byte request as ``(start, end)`` for :func:`~arraylake_nb.storage.slice_range`."""
+    if isinstance(byte_range, RangeByteRequest):
+        return byte_range.start, byte_range.end
+    if isinstance(byte_range, OffsetByteRequest):
+        return byte_range.offset, None
+    if isinstance(byte_range, SuffixByteRequest):
+        # A start of -0 would mean the whole value, not its last 0 bytes.
+        return (-byte_range.suffix if byte_range.suffix else size), None
+    raise TypeError(f"Unexpected byte_range, got {byte_range}.")
+
+
+def _slice(data: bytes, byte_range: ByteRequest | None) -> bytes:
+    if byte_range is None:
+        return data
+    return slice_range(data, *_bounds(byte_range, len(data)))
+
+
+class ArraylakeStore(Store):
+    """A zarr Store over one session of an arraylake_nb repository.
+
+    Parameters
+    ----------
+    repo_path
+        The repository's directory.
+    session_id
+        The session to read and write through.
+    read_only
+        Refuse writes even if the session could accept them.
+    base_commit, branch
+        Where a read-only (never persisted) session stands; lets a pickled
+        store rebuild its view in another process.
+
+    Notes
+    -----
+    Two stores built from the same arguments are equal and share state; a
+    store pickles to its arguments, so dask workers in other processes open
+    the same session (writable sessions are persisted before pickling).
+    """
+
+    supports_writes = True
+    supports_deletes = True
+    supports_listing = True
+    supports_partial_writes = False
+    supports_consolidated_metadata = False
+
+    def __init__(
+        self,
+        repo_path: str | Path,
+        session_id: str,
+        *,
+        read_only: bool = False,
+        base_commit: str | None = None,
+        branch: str | None = None,
+    ) -> None:
+        super().__init__(read_only=read_only)
+        self.repo_path = str(Path(repo_path).resolve())
+        self.session_id = session_id
+        self.base_commit = base_commit
+        self.branch = branch
+        self._state_ref: SessionView | None = None
+        self._engine: RepoEngine | None = None
+
+    # -- identity -------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, ArraylakeStore)
+            and self.repo_path == other.repo_path
+            and self.session_id == other.session_id
+            and self.read_only == other.read_only
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.repo_path, self.session_id, self.read_only))
+
+    def __repr__(self) -> str:
+        mode = "read-only" if self.read_only else "read-write"
+        return f"ArraylakeStore('{self.repo_path}', session={self.session_id[:8]}, {mode})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self._state_ref
+        if state is not None and state.writable and not state.persisted:
+            RepoEngine.open(Path(self.repo_path)).persist_session(state)
+        return {
+            "repo_path": self.repo_path,
+            "session_id": self.session_id,
+            "read_only": self._read_only,
+            "base_commit": state.meta.base_commit if state is not None else self.base_commit,
+            "branch": state.meta.branch if state is not None else self.branch,
+        }
+
+    def __setstate__(self, d: dict[str, Any]) -> None:
+        self.__init__(  # type: ignore[misc]
+            d["repo_path"], d["session_id"], read_only=d["read_only"],
+            base_commit=d["base_commit"], branch=d["branch"],
+        )
+
+    @classmethod
+    def for_session(cls, path: str | Path, view: SessionView) -> ArraylakeStore:
+        """The store of a session view this process already holds (read-only unless it can write)."""
+        store = cls(path, view.meta.id, read_only=not view.writable,
+                    base_commit=view.meta.base_commit, branch=view.meta.branch)
+        store._state_ref = view
+        return store
+
+    def with_read_only(self, read_only: bool = False) -> ArraylakeStore:
+        """A new, unopened store on the same session with another read_only setting."""
+        return type(self)(
+            self.repo_path, self.session_id, read_only=read_only,
+            base_commit=self.base_commit if self._state_ref is None else self._state_ref.meta.base_commit,
+            branch=self.branch if self._state_ref is None else self._state_ref.meta.branch,
+        )
+
+    # -- session --------------------------------------------------------
+    @property
+    def engine(self) -> RepoEngine:
+        """The shared engine of this store's repository."""
+        if self._engine is None:
+            self._engine = RepoEngine.open(Path(self.repo_path))
+        return self._engine
+
+    def _state(self) -> SessionView:
+        state = self._state_ref
+        if state is not None:
+            return state
+        engine = self.engine
+        live = engine.live_session(self.session_id)
+        if live is not None:
+            state = live
+        else:
+            try:
+                state = engine.join_session(self.session_id)
+            except SessionNotFoundError:
+                # A read-only view that was never persisted: rebuild it.
+                state = engine.read_only_view(self.base_commit, session_id=self.session_id, branch=self.branch)
+        self._state_ref = state
+        return state
+
+    async def _open(self) -> None:
+        await asyncio.to_thread(self._state)
+        await super()._open()
+
+    @property
+    def session(self) -> SessionView:
+        """The live session state this store reads and writes."""
+        return self._state()
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            state = self._state_ref
+            if state is not None and not state.writable:
+                state.check_writable()  # names the reason: old commit, tag, read-only checkout
+            raise ReadOnlyError(
+                f"{READ_ONLY_MESSAGE}: this store was opened read-only. "
+                "Use store.with_read_only(False) on a branch checkout to write."
+            )
+
+    # -- reading --------------------------------------------------------
+    def _value(self, key: str) -> Value | None:
+        return self._state().get(key)
+
+    def _read(self, key: str, byte_range: ByteRequest | None) -> bytes | None:
+        v = self._value(key)
+        if v is None:
+            return None
+        data = v.data if isinstance(v, Doc) else self.engine.chunks.get(v.digest, key)
+        return _slice(data, byte_range)
+
+    def get_sync(
+        self, key: str, *, prototype: BufferPrototype | None = None, byte_range: ByteRequest | None = None
+    ) -> Buffer | None:
+        """Blocking :meth:`get` for callers outside an event loop."""
+        if byte_range is not None and not isinstance(byte_range, (RangeByteRequest, OffsetByteRequest, SuffixByteRequest)):
+            raise TypeError(f"Unexpected byte_range, got {byte_range}.")
+        data = self._read(key, byte_range)
+        if data is None:
+            return None
+        return (prototype or default_buffer_prototype()).buffer.from_bytes(data)
+
+    async def get(
+        self, key: str, prototype: BufferPrototype, byte_range: ByteRequest | None = None
+    ) -> Buffer | None:
+        """Read a key (or a byte range of it); None if it does not exist."""
+        if byte_range is not None and not isinstance(byte_range, (RangeByteRequest, OffsetByteRequest, SuffixByteRequest)):
+            raise TypeError(f"Unexpected byte_range, got {byte_range}.")
+        data = await asyncio.to_thread(self._read, key, byte_range)
+        if data is None:
+            return None
+        return prototype.buffer.from_bytes(data)
+
+    async def get_partial_values(
+        self, prototype: BufferPrototype, key_ranges: Iterable[tuple[str, ByteRequest | None]]
+    ) -> list[Buffer | None]:
+        """Read several keys or ranges concurrently."""
+        return list(await asyncio.gather(*(self.get(k, prototype, r) for k, r in key_ranges)))
+
+    async def exists(self, key: str) -> bool:
+        return await asyncio.to_thread(self._value, key) is not None
+
+    async def getsize(self, key: str) -> int:
+        v = await asyncio.to_thread(self._value, key)
+        if v is None:
+            raise FileNotFoundError(key)
+        return v.size
+
+    async def getsize_prefix(self, prefix: str) -> int:
+        def total() -> int:
+            state = self._state()
+            return sum(
+                v.size for k in state.iter_keys(zkeys.dir_prefix(prefix)) if (v := state.get(k)) is not None
+            )
+
+        return await asyncio.to_thread(total)
+
+    # -- writing --------------------------------------------------------
+    def _write(self, key: str, data: bytes | memoryview) -> None:
+        state = self._state()
+        state.check_writable()
+        value: Value
+        if zkeys.is_metadata_key(key):
+            value = Doc.for_key(key, bytes(data))
+        else:
+            value = ChunkRef(self.engine.chunk_store(state.durability).put(data), len(data))
+        state.set(key, value)
+
+    def set_sync(self, key: str, value: Buffer) -> None:
+        """Blocking :meth:`set`."""
+        self._check_writable()
+        self._write(key, value.to_bytes())
+
+    async def set(self, key: str, value: Buffer) -> None:
+        """Write a key in the session (visible to others only after commit)."""
+        self._check_writable()
+        if not isinstance(value, Buffer):
+            raise TypeError(f"ArraylakeStore.set(): `value` must be a Buffer instance. Got {type(value)}.")
+        # A view, not a copy: the chunk store hashes and writes it directly.
+        await asyncio.to_thread(self._write, key, memoryview(value.as_buffer_like()).cast("B"))
+
+    async def set_if_not_exists(self, key: str, value: Buffer) -> None:
+        self._check_writable()
+
+        def write() -> None:
+            state = self._state()
+            with state.lock:
+                if state.get(key) is None:
+                    self._write(key, value.to_bytes())
+
+        await asyncio.to_thread(write)
+
+    def delete_sync(self, key: str) -> None:
+        """Blocking :meth:`delete`."""
+        self._check_writable()
+        self._state().delete(key)
+
+    async def delete(self, key: str) -> None:
+        """Delete a key in the session; deleting a missing key is not an error."""
+        self._check_writable()
+        await asyncio.to_thread(self._state().delete, key)
+
+    async def delete_dir(self, prefix: str) -> None:
+        """Delete everything inside a directory, in time proportional to its nodes."""
+        self._check_writable()
+        await asyncio.to_thread(self._state().delete_prefix, zkeys.dir_prefix(prefix))
+
+    async def clear(self) -> None:
+        """Delete every key in the session's view."""
+        await self.delete_dir("")
+
+    # -- listing --------------------------------------------------------
+    async def _keys(self, prefix: str) -> list[str]:
+        return await asyncio.to_thread(lambda: list(self._state().iter_keys(prefix)))
+
+    async def list(self) -> AsyncIterator[str]:
+        for k in await self._keys(""):
+            yield k
+
+    async def list_prefix(self, prefix: str) -> AsyncIterator[str]:
+        """Keys inside directory ``prefix`` (``"a/t"`` never matches ``a/t_array``)."""
+        for k in await self._keys(zkeys.dir_prefix(prefix)):
+            yield k
+
+    async def list_dir(self, prefix: str) -> AsyncIterator[str]:
+        """Names of the keys and subdirectories directly inside ``prefix``."""
+        d = zkeys.dir_prefix(prefix)
+        seen: set[str] = set()
+        for k in await self._keys(d):
+            name = zkeys.child_name(k, d)
+            if name not in seen:
+                seen.add(name)
+                yield name
+
+    async def is_empty(self, prefix: str) -> bool:
+        d = zkeys.dir_prefix(prefix)
+
+        def empty() -> bool:
+            for _ in self._state().iter_keys(d):
+                return False
+            return True
+
+        return await asyncio.to_thread(empty)
