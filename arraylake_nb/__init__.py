@@ -41,6 +41,13 @@ def load_ipython_extension(ipython):
 
 
 def unload_ipython_extension(ipython):
+    """``%unload_ext arraylake_nb``: stop recording commit provenance.
+
+    Parameters
+    ----------
+    ipython
+        The running IPython shell.
+    """
     from arraylake_nb.notebook.magics import unload_ipython_extension as unload
 
     unload(ipython)

@@ -24,10 +24,21 @@ def _utc(ts: float | None) -> dt.datetime | None:
 class Renderers(Protocol):
     """What :mod:`arraylake_nb.display` provides to render models (it registers itself)."""
 
-    def rich_renderable(self, model: object) -> Any: ...
-    def html(self, model: object) -> str: ...
-    def text(self, model: object) -> str: ...
-    def to_json(self, model: object, **options: Any) -> dict[str, Any]: ...
+    def rich_renderable(self, model: object) -> Any:
+        """A Rich renderable showing ``model``."""
+        ...
+
+    def html(self, model: object) -> str:
+        """``model`` as HTML, for notebooks."""
+        ...
+
+    def text(self, model: object) -> str:
+        """``model`` as plain text (its ``str()``)."""
+        ...
+
+    def to_json(self, model: object, **options: Any) -> dict[str, Any]:
+        """``model`` as a JSON document (JSON values only, with a ``"type"``)."""
+        ...
 
 
 _renderers: Renderers | None = None
@@ -83,6 +94,7 @@ class Commit(_Rendered):
 
     @property
     def short_id(self) -> str:
+        """The first 8 characters of the id."""
         return self.id[:8]
 
     @property
@@ -97,6 +109,7 @@ class Commit(_Rendered):
 
     @property
     def author_entry(self) -> str:
+        """The author as ``Name <email>`` (``unknown <>`` when not recorded)."""
         return f"{self.author_name or 'unknown'} <{self.author_email or ''}>"
 
     def __repr__(self) -> str:
@@ -259,6 +272,7 @@ class RefList(list, _Rendered):  # type: ignore[type-arg]
 
     @property
     def names(self) -> list[str]:
+        """The names of the refs, in list order."""
         return [r.name for r in self]
 
     def __contains__(self, item: object) -> bool:
@@ -305,6 +319,7 @@ class SessionStatus(_Rendered):
 
     @property
     def truncated(self) -> int:
+        """How many modified paths ``modified_paths`` leaves out."""
         return self.total - len(self.modified_paths)
 
     def __repr__(self) -> str:
@@ -340,6 +355,7 @@ class FsckReport(_Rendered):
 
     @property
     def ok(self) -> bool:
+        """True if no chunk is missing or corrupt (unreachable files do not count)."""
         return not self.missing and not self.corrupt
 
     def __repr__(self) -> str:
@@ -375,6 +391,7 @@ class TreeNode(_Serialised):
 
     @property
     def label(self) -> str:
+        """The node's one-line label: an icon, the name, and for arrays shape and dtype."""
         if self.kind == "array":
             return f"🇦 {self.name} {self.shape} {self.dtype}"
         return f"📁 {self.name}"
@@ -438,6 +455,7 @@ class Diff(_Rendered):
 
     @property
     def empty(self) -> bool:
+        """True if nothing changed between the two versions."""
         return not (self.added or self.deleted or self.moved or self.attributes or self.chunks)
 
     def __repr__(self) -> str:

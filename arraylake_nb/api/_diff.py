@@ -26,6 +26,13 @@ class VersionView:
         self.arrays = state.arrays()
 
     def chain(self, path: str) -> Chain | None:
+        """The manifest chain of array ``path`` in this version, or None if ``path`` is not an array.
+
+        Parameters
+        ----------
+        path
+            Node path of the array (``"a/b"``, no leading slash).
+        """
         return self.arrays.get(path)
 
     def untouched(self, path: str) -> bool:
@@ -37,6 +44,18 @@ class VersionView:
         return not any(p.startswith(prefix) for p in ov.deleted_prefixes)
 
     def chunks(self, path: str) -> dict[str, ChunkRef]:
+        """The chunk references of array ``path`` in this version, by key relative to the array.
+
+        Parameters
+        ----------
+        path
+            Node path of the array.
+
+        Returns
+        -------
+        dict
+            ``{"c/0/1": ChunkRef, ...}``; chunks of nested arrays are left out.
+        """
         prefix = zkeys.dir_prefix(path)
         out: dict[str, ChunkRef] = {}
         for key in self.state.iter_keys(prefix):

@@ -80,6 +80,20 @@ def _truthy(value: Any) -> bool:
 
 
 def matches(query: Any, attributes: dict[str, Any]) -> bool:
+    """True if a node's attributes satisfy a compiled metadata filter.
+
+    Parameters
+    ----------
+    query
+        An expression from :func:`compile_query`.
+    attributes
+        The node's attributes (NaN is matched as the string ``'NaN'``).
+
+    Returns
+    -------
+    bool
+        JMESPath truthiness of the result; a type mismatch on these values counts as no match.
+    """
     try:
         return _truthy(query.search(_nan_as_string(attributes)))
     except jmespath.exceptions.JMESPathError:

@@ -139,6 +139,7 @@ class Client:
 
     @property
     def root(self) -> Path:
+        """The directory holding the repositories (as ``root/org/name``)."""
         return self._core.root
 
     def create_repo(self, name: str) -> Repo:
@@ -191,6 +192,7 @@ class AsyncClient:
 
     @property
     def root(self) -> Path:
+        """The directory holding the repositories (as ``root/org/name``)."""
         return self._core.root
 
     async def create_repo(self, name: str) -> AsyncRepo:

@@ -15,6 +15,8 @@ from typing import Protocol
 
 
 class Advance(Protocol):
+    """Advances a progress bar by ``n`` steps (default 1)."""
+
     def __call__(self, n: int = 1) -> None: ...
 
 

@@ -255,11 +255,13 @@ class Batch:
     records: tuple[Record, ...]
 
     def stamped(self) -> Iterator[tuple[tuple[int, str], Record]]:
+        """Each record with its stamp ``(lamport + i, writer)``, in order."""
         for i, r in enumerate(self.records):
             yield (self.lamport + i, self.writer), r
 
     @property
     def last(self) -> int:
+        """The Lamport stamp of the batch's last record."""
         return self.lamport + len(self.records) - 1
 
 
@@ -448,9 +450,11 @@ class SessionFolder:
     # -- creation -----------------------------------------------------------
     @property
     def durable(self) -> bool:
+        """True if every write is fsynced before it returns (durability ``"write"``)."""
         return self.durability == "write"
 
     def exists(self) -> bool:
+        """True once :meth:`create` has stored the session's description."""
         return (self.path / "session.json").exists()
 
     def create(self, description: dict[str, object]) -> None:
@@ -482,6 +486,10 @@ class SessionFolder:
             self._lock_fd = None
 
     def log_names(self) -> list[str]:
+        """Names of the writers' ``.log`` files in the folder, sorted.
+
+        Re-read only when the folder changed; the last names known if the folder is gone.
+        """
         try:
             mtime = os.stat(self.path).st_mtime_ns
         except FileNotFoundError:
@@ -715,6 +723,7 @@ class SessionFolder:
                 self._lock_fd = None
 
     def own_log_name(self) -> str | None:
+        """The name of this process's log file, or None if it has not written yet."""
         return self._writer.path.name if self._writer is not None else None
 
 

@@ -118,6 +118,13 @@ class Lease:
 
     @timeout.setter
     def timeout(self, value: float) -> None:
+        """Set the wait, in seconds (``float("inf")`` waits forever).
+
+        Raises
+        ------
+        ConfigError
+            If ``value`` is not a number of seconds, is negative, or is NaN.
+        """
         self._timeout = check_timeout(value, "lease_timeout")
 
     # -- file locks -----------------------------------------------------
@@ -239,6 +246,7 @@ class Lease:
 
     @property
     def held(self) -> bool:
+        """True while this process has the database open (holds the lease)."""
         return self._con is not None
 
     def _start_reaper(self) -> None:

@@ -140,6 +140,7 @@ class CommitRow:
     inline_segments: bytes | None = None
 
     def as_params(self) -> list[Any]:
+        """The field values in column order, as parameters of an INSERT."""
         return [getattr(self, f) for f in self.__dataclass_fields__]
 
     def delta_segments(self) -> list[tuple[int, str | None]]:
@@ -148,11 +149,25 @@ class CommitRow:
 
     @staticmethod
     def encode_deltas(deltas: Sequence[tuple[int, str | None]]) -> str:
+        """The ``deltas`` column text for ``deltas`` (the inverse of :meth:`delta_segments`).
+
+        Parameters
+        ----------
+        deltas
+            (segment, array path or None for the path map) pairs.
+        """
         return json.dumps([[s, p] for s, p in deltas])
 
 
 @dataclass(frozen=True, slots=True)
 class RefRow:
+    """A branch or tag as stored.
+
+    ``kind`` is ``"branch"`` or ``"tag"``; ``commit_id`` is None for a branch without
+    commits; ``message`` is a tag's message (None for branches); ``created_at`` is in
+    seconds since the epoch.
+    """
+
     kind: str
     name: str
     commit_id: str | None
@@ -193,6 +208,7 @@ class EntryBatch:
 
     def add(self, seg: int, key: str, digest: bytes | None, size: int | None, doc: bytes | None,
             is_array: bool | None, chain: str | None, deleted: bool) -> None:
+        """Append one row (one value per column)."""
         self.seg.append(seg)
         self.key.append(key)
         self.digest.append(digest)
@@ -230,6 +246,10 @@ class Metastore:
 
     @property
     def epoch(self) -> int:
+        """The lease's epoch: reads made under the same epoch are still current.
+
+        It changes each time the lease is acquired anew.
+        """
         return self.lease.epoch
 
     @contextmanager
@@ -292,10 +312,20 @@ class Metastore:
             con.execute("COMMIT")
 
     def close(self) -> None:
+        """Release the database and its lock files for good."""
         self.lease.close()
 
     # -- setup ------------------------------------------------------------
     def initialize(self, repo_name: str, created_at: float) -> None:
+        """Create the tables of a new repository and its empty ``main`` branch.
+
+        Parameters
+        ----------
+        repo_name
+            The repository's ``org/name``, stored in ``repo_info``.
+        created_at
+            Creation time, in seconds since the epoch.
+        """
         with self.transaction() as con:
             for stmt in _SCHEMA:
                 con.execute(stmt)
@@ -309,6 +339,7 @@ class Metastore:
             )
 
     def info(self) -> dict[str, str]:
+        """The ``repo_info`` table as a dict of strings (``schema_version``, ``name``, ``created_at``)."""
         with self.connection() as con:
             return dict(con.execute("SELECT key, value FROM repo_info").fetchall())
 
@@ -321,6 +352,15 @@ class Metastore:
         return self._refs[1]
 
     def get_ref(self, kind: str, name: str) -> RefRow | None:
+        """The ref of this kind and name, or None.
+
+        Parameters
+        ----------
+        kind
+            ``"branch"`` or ``"tag"``.
+        name
+            The ref's name.
+        """
         with self.connection() as con:
             return next((r for r in self._all_refs(con) if r.kind == kind and r.name == name), None)
 
@@ -359,6 +399,15 @@ class Metastore:
             return True
 
     def delete_ref(self, kind: str, name: str) -> bool:
+        """Delete a ref; True if it existed.
+
+        Parameters
+        ----------
+        kind
+            ``"branch"`` or ``"tag"``.
+        name
+            The ref's name.
+        """
         with self.transaction() as con:
             (n,) = con.execute("DELETE FROM refs WHERE kind = ? AND name = ?", [kind, name]).fetchone()
             self._refs = None
@@ -366,11 +415,21 @@ class Metastore:
 
     # -- commits --------------------------------------------------------
     def get_commit(self, commit_id: str) -> CommitRow | None:
+        """The commit with this full id, or None."""
         with self.connection() as con:
             row = con.execute(f"SELECT {_COMMIT_COLUMNS} FROM commits WHERE id = ?", [commit_id]).fetchone()
         return CommitRow(*row) if row else None
 
     def commits_with_prefix(self, prefix: str, limit: int = 5) -> list[str]:
+        """Ids of commits starting with ``prefix``, oldest first (to resolve short ids).
+
+        Parameters
+        ----------
+        prefix
+            The start of a commit id.
+        limit
+            At most this many ids are returned.
+        """
         with self.connection() as con:
             rows = con.execute(
                 "SELECT id FROM commits WHERE starts_with(id, ?) ORDER BY seq LIMIT ?", [prefix, limit]
@@ -490,6 +549,7 @@ class Metastore:
 
     # -- sessions -------------------------------------------------------
     def insert_session(self, s: SessionRecord) -> None:
+        """Store a session's row; does nothing if a session with its id is already stored."""
         with self.transaction() as con:
             (n,) = con.execute("SELECT count(*) FROM sessions WHERE id = ?", [s.id]).fetchone()
             if n:
@@ -501,6 +561,7 @@ class Metastore:
             )
 
     def get_session(self, session_id: str) -> SessionRecord | None:
+        """The stored session with this id, or None."""
         with self.connection() as con:
             row = con.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", [session_id]).fetchone()
         return SessionRecord(*row) if row else None
@@ -508,6 +569,17 @@ class Metastore:
     def update_session(self, session_id: str, *, status: str | None = None,
                        expiration: float | None = None, base_commit: str | None = None,
                        con: duckdb.DuckDBPyConnection | None = None) -> None:
+        """Change the given fields of a session's row (None leaves a field as it is).
+
+        Parameters
+        ----------
+        session_id
+            The session to update; no row changes if it is not stored.
+        status, expiration, base_commit
+            New values; ``expiration`` in seconds since the epoch.
+        con
+            Run in this connection (the caller's transaction); else in a transaction of its own.
+        """
         sets, params = [], []
         for col, val in (("status", status), ("expiration", expiration), ("base_commit", base_commit)):
             if val is not None:

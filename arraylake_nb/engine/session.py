@@ -89,6 +89,18 @@ class Overlay:
         return False
 
     def apply(self, record: Record, stamp: Stamp) -> None:
+        """Apply one record written at ``stamp``.
+
+        A change older than a change of the same key, or than a deletion of a directory
+        holding it, is ignored, so the order records arrive in does not matter.
+
+        Parameters
+        ----------
+        record
+            A set, delete, directory deletion or move record.
+        stamp
+            Its ``(lamport, writer)`` stamp.
+        """
         if isinstance(record, (SetValue, Delete)):
             key = record.key
             if self.stamps.get(key, _NEVER) > stamp or self._deleted_after(key, stamp):
@@ -145,6 +157,7 @@ class SessionView:
 
     @property
     def durability(self) -> str:
+        """The session's durability setting; ``"none"`` for a view that can never write."""
         return self.folder.durability if self.folder is not None else "none"
 
     # -- logs -------------------------------------------------------------
@@ -243,9 +256,28 @@ class SessionView:
     # -- permissions ----------------------------------------------------
     @property
     def writable(self) -> bool:
+        """True if the view was checked out for writing on a branch.
+
+        Does not look at expiry, abandonment or commit; :meth:`check_writable` does.
+        """
         return self.meta.for_writing and self.meta.branch is not None and self.folder is not None
 
     def check_writable(self) -> None:
+        """Raise unless a write to this session would be accepted now.
+
+        Raises
+        ------
+        NotOnBranchError
+            If the checkout is a commit, not a branch tip.
+        ReadOnlyError
+            If the session was checked out with ``for_writing=False``.
+        SessionCommittedError
+            If the session was committed.
+        SessionAbandonedError
+            If the session was abandoned.
+        SessionExpiredError
+            If the session's expiration time has passed.
+        """
         if self.meta.branch is None:
             raise NotOnBranchError(
                 f"{READ_ONLY_MESSAGE}: this checkout is commit {self.meta.base_commit}, not a branch tip, "
@@ -279,6 +311,7 @@ class SessionView:
 
     @property
     def abandoned(self) -> bool:
+        """True once this process knows the session was abandoned."""
         return self._abandoned
 
     # -- reading --------------------------------------------------------
@@ -389,6 +422,15 @@ class SessionView:
                     yield k
 
     def manifest(self, path: str) -> Manifest:
+        """The chunk references array ``path`` has through its chain.
+
+        Chunks written or deleted in this session are not included; :meth:`get` sees them.
+
+        Parameters
+        ----------
+        path
+            Node path of the array; an empty manifest if it is not an array.
+        """
         return self.base.manifest(self.array_chain(path))
 
     # -- writing --------------------------------------------------------
@@ -405,6 +447,20 @@ class SessionView:
         self._write(records)
 
     def delete(self, key: str) -> None:
+        """Record that ``key`` is deleted; deleting a missing key is not an error.
+
+        Parameters
+        ----------
+        key
+            A zarr key (metadata or chunk).
+
+        Raises
+        ------
+        NodeMovedError
+            If ``key`` lies in a directory this session moved elsewhere.
+        ReadOnlyError, SessionError
+            If the session takes no writes (see :meth:`check_writable`).
+        """
         self._check_not_moved(key, self.owner(key))
         records: list[Record] = self._unbind_if_array_lost(key, None)
         records.append(Delete(key))
@@ -519,6 +575,18 @@ class SessionView:
             self.meta.status = "abandoned"
 
     def set_expiration(self, timestamp: float) -> None:
+        """Set when the session expires, recording it in the log if the session is persisted.
+
+        Parameters
+        ----------
+        timestamp
+            Expiration time, in seconds since the epoch.
+
+        Raises
+        ------
+        SessionError
+            If another process closed the session (committed, abandoned, expired or cleaned up).
+        """
         with self.lock:
             if self.folder is not None and self.persisted:
                 end = self._append([SetExpiration(timestamp)])
@@ -595,5 +663,6 @@ class SessionView:
 
     @property
     def has_changes(self) -> bool:
+        """True if the session changed or deleted anything (after reading other processes' writes)."""
         self.sync()
         return bool(self.overlay)

@@ -82,6 +82,13 @@ class SegmentCache:
         self._lock = threading.Lock()
 
     def segment(self, seg: int) -> dict[str, Change]:
+        """Segment ``seg`` decoded (key -> change), loaded from the metastore on a miss.
+
+        Parameters
+        ----------
+        seg
+            Segment id (table-stored or inline).
+        """
         with self._lock:
             hit = self._segments.get(seg)
             if hit is not None:
@@ -96,6 +103,18 @@ class SegmentCache:
         return entries
 
     def put(self, seg: int, entries: dict[str, Change]) -> None:
+        """Cache a decoded segment, unless it is cached already.
+
+        The oldest segments are dropped while more than ``max_entries`` entries are
+        held (the newest is always kept).
+
+        Parameters
+        ----------
+        seg
+            Segment id.
+        entries
+            Its decoded entries, key -> change.
+        """
         with self._lock:
             if seg in self._segments:
                 return
@@ -148,6 +167,13 @@ class Manifest:
         return self._whole
 
     def get(self, rel_key: str) -> ChunkRef | None:
+        """The chunk reference at ``rel_key``, or None if the array has no such chunk.
+
+        Parameters
+        ----------
+        rel_key
+            Chunk key relative to the array's directory (``"c/0/1"``).
+        """
         if not self.chain:
             return None
         if self._whole is None and chain_size(self.chain) > LARGE_CHAIN:
@@ -178,9 +204,11 @@ class Manifest:
         return None
 
     def items(self) -> Iterator[tuple[str, Value]]:
+        """(relative key, reference) of every chunk (resolves the whole chain)."""
         return iter(self._entries().items())
 
     def keys(self) -> Iterator[str]:
+        """The relative key of every chunk (resolves the whole chain)."""
         return iter(self._entries())
 
     def __len__(self) -> int:
@@ -199,6 +227,7 @@ class Snapshot:
 
     @property
     def commit_id(self) -> str | None:
+        """The commit's id, or None for the empty state."""
         return self.commit.id if self.commit else None
 
     @property
@@ -220,4 +249,5 @@ class Snapshot:
         return self._arrays
 
     def manifest(self, chain: Chain) -> Manifest:
+        """The chunk references of a manifest chain, read lazily through this snapshot's cache."""
         return Manifest(chain, self.cache)

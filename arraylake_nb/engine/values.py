@@ -47,10 +47,22 @@ class Doc:
 
     @property
     def size(self) -> int:
+        """The document's length in bytes."""
         return len(self.data)
 
     @classmethod
     def for_key(cls, key: str, data: bytes, manifest: Chain | None = None) -> Doc:
+        """The document ``data`` stored under ``key`` makes.
+
+        Parameters
+        ----------
+        key
+            The zarr key; with ``data`` it decides whether this is an array document.
+        data
+            The document's bytes.
+        manifest
+            Chunk references to keep; dropped unless the document is an array's.
+        """
         is_array = zkeys.array_doc_kind(key, data)
         return cls(data, is_array, manifest if is_array else None)
 

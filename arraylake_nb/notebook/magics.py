@@ -106,6 +106,13 @@ class ArraylakeMagics(Magics):
 
     @line_cell_magic
     def arraylake(self, line: str, cell: str | None = None) -> Any:
+        """Run an ``%arraylake`` command (replaced at import by the command-line help).
+
+        Raises
+        ------
+        UsageError
+            If the command line is invalid, or the command fails with an arraylake_nb error.
+        """
         try:
             args = PARSER.parse_args(shlex.split(line))
             if args.command == "search":
@@ -218,6 +225,13 @@ def load_ipython_extension(ipython: Any) -> None:
 
 
 def unload_ipython_extension(ipython: Any) -> None:
+    """Stop remembering cells and recording provenance (the magics stay registered).
+
+    Parameters
+    ----------
+    ipython
+        The running IPython shell.
+    """
     hooks = getattr(ipython, "_arraylake_nb_hooks", None)
     if hooks:
         ipython.events.unregister("pre_run_cell", hooks[0])

@@ -14,6 +14,15 @@ _current: dict[str, str] = {}
 
 
 def cell_started(source: str, notebook: str | None) -> None:
+    """Remember the cell that starts running, for commits made while it runs.
+
+    Parameters
+    ----------
+    source
+        The cell's source.
+    notebook
+        The notebook's path, if known.
+    """
     _current.clear()
     _current["cell"] = source
     if notebook:
@@ -21,6 +30,7 @@ def cell_started(source: str, notebook: str | None) -> None:
 
 
 def cell_finished() -> None:
+    """Forget the cell that finished: later commits record no cell."""
     _current.clear()
 
 

@@ -29,7 +29,12 @@ Damage = Callable[[ChunkStorage, bytes, str], None]
 
 
 class ChunkStorageTests:
-    """Behaviour the engine relies on, for any :class:`~arraylake_nb.storage.ChunkStorage`."""
+    """Behaviour the engine relies on, for any :class:`~arraylake_nb.storage.ChunkStorage`.
+
+    Subclass it in a test module and define the ``storage`` and ``damage``
+    fixtures described in this module's docstring; each ``test_*`` name states
+    the behaviour it checks.
+    """
 
     def test_put_returns_the_content_address(self, storage: ChunkStorage) -> None:
         data = b"some chunk bytes" * 100

@@ -51,19 +51,27 @@ class Group(zarr.Group):
         return _wrap(super().__getitem__(path))
 
     def get(self, path: str, default: Any = None) -> Any:
+        """As zarr's ``Group.get``, with groups returned as :class:`Group`."""
         return _wrap(super().get(path, default))
 
     def create_group(self, name: str, **kwargs: Any) -> Group:
+        """As zarr's ``Group.create_group``, returning a :class:`Group`."""
         return _wrap(super().create_group(name, **kwargs))
 
     def require_group(self, name: str, **kwargs: Any) -> Group:
+        """As zarr's ``Group.require_group``, returning a :class:`Group`."""
         return _wrap(super().require_group(name, **kwargs))
 
     def groups(self) -> Iterator[tuple[str, Group]]:  # type: ignore[override]
+        """(name, :class:`Group`) of each child group, as zarr's ``Group.groups``."""
         for name, g in super().groups():
             yield name, _wrap(g)
 
     def members(self, max_depth: int | None = 0, *, use_consolidated_for_children: bool = True) -> tuple:  # type: ignore[override]
+        """As zarr's ``Group.members``, with groups returned as :class:`Group`.
+
+        ``use_consolidated_for_children`` is accepted for compatibility and ignored.
+        """
         return tuple((name, _wrap(node)) for name, node in super().members(max_depth=max_depth))
 
     def _session(self) -> SessionView:

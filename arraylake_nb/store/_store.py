@@ -228,15 +228,24 @@ class ArraylakeStore(Store):
         return list(await asyncio.gather(*(self.get(k, prototype, r) for k, r in key_ranges)))
 
     async def exists(self, key: str) -> bool:
+        """True if ``key`` holds a value in the session's view."""
         return await asyncio.to_thread(self._value, key) is not None
 
     async def getsize(self, key: str) -> int:
+        """The size in bytes of the value at ``key``.
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``key`` does not exist.
+        """
         v = await asyncio.to_thread(self._value, key)
         if v is None:
             raise FileNotFoundError(key)
         return v.size
 
     async def getsize_prefix(self, prefix: str) -> int:
+        """The total size in bytes of the values inside directory ``prefix``."""
         def total() -> int:
             state = self._state()
             return sum(
@@ -270,6 +279,13 @@ class ArraylakeStore(Store):
         await asyncio.to_thread(self._write, key, memoryview(value.as_buffer_like()).cast("B"))
 
     async def set_if_not_exists(self, key: str, value: Buffer) -> None:
+        """Write ``key`` only if it holds no value (checked and written atomically in this process).
+
+        Raises
+        ------
+        ReadOnlyError, SessionError
+            If the store or the session takes no writes.
+        """
         self._check_writable()
 
         def write() -> None:
@@ -304,6 +320,7 @@ class ArraylakeStore(Store):
         return await asyncio.to_thread(lambda: list(self._state().iter_keys(prefix)))
 
     async def list(self) -> AsyncIterator[str]:
+        """Every key in the session's view."""
         for k in await self._keys(""):
             yield k
 
@@ -323,6 +340,7 @@ class ArraylakeStore(Store):
                 yield name
 
     async def is_empty(self, prefix: str) -> bool:
+        """True if directory ``prefix`` holds no key."""
         d = zkeys.dir_prefix(prefix)
 
         def empty() -> bool:
