@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import sys
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -195,17 +196,62 @@ class ArraylakeMagics(Magics):
         return self._repo().fast_forward()
 
     def _transaction(self, args: argparse.Namespace, cell: str) -> str | None:
-        """Run the cell; commit on success, roll back exactly its changes on failure."""
+        """Run the cell; commit on success, roll back exactly its changes on failure.
+
+        On failure, say on stderr what was rolled back, then let the cell's own
+        exception propagate with its traceback starting at the cell's code (the
+        frames of this magic and of ``repo.transaction`` are not the user's concern).
+        """
         repo = self._repo()
         info = repo.session.info
         if not info.for_writing or info.branch is None:
             raise UsageError("This checkout is read-only; check out a branch before a transaction.")
-        with repo.transaction(args.message, metadata={"cell": cell}) as tx:
-            self.shell.ex(self.shell.transform_cell(cell))
+        shell = self.shell
+        # The magic's line stands first (as a comment): the cell's line numbers are the notebook's.
+        source = "# %%arraylake transaction\n" + shell.transform_cell(cell)
+        # Compile as IPython compiles cells: a named, cached file, so tracebacks show the cell's lines.
+        filename = shell.compile.cache(source, shell.execution_count, raw_code=cell)
+        code = shell.compile(source, filename, "exec")
+        tx = None
+        try:
+            with repo.transaction(args.message, metadata={"cell": cell}) as tx:
+                exec(code, shell.user_global_ns, shell.user_ns)  # noqa: S102 - the user's cell, as shell.ex does
+        except BaseException as e:
+            if tx is None:  # the transaction did not start: not the cell's exception
+                raise
+            n = tx.rolled_back_changes
+            print(f"Rolled back {n} change{'' if n == 1 else 's'} made by this cell; "
+                  "the session is as it was before it.", file=sys.stderr)
+            raise _from_cell(e, filename, shell)
         if tx.commit_id is not None:
             note = " (including changes made before this cell)" if tx.included_earlier_changes else ""
             print(f"Committed {tx.commit_id}{note}: {args.message}")
         return tx.commit_id
+
+
+def _from_cell(error: BaseException, filename: str, shell: Any) -> BaseException:
+    """``error`` with its traceback trimmed to start at the cell's first frame.
+
+    Re-raising adds this module's frames back on top of the trimmed traceback, so
+    IPython is also told how to show it: ``_render_traceback_`` is IPython's hook
+    for an exception that renders its own traceback (``InteractiveShell.showtraceback``).
+    """
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != filename:
+        tb = tb.tb_next
+    if tb is None:  # raised before the cell's code ran (e.g. by the transaction itself): leave it whole
+        return error
+    error.__traceback__ = tb
+
+    def render() -> list[str]:
+        del error._render_traceback_  # once: a later re-raise by the user is shown as usual
+        return shell.InteractiveTB.structured_traceback(type(error), error, tb, tb_offset=0)
+
+    try:
+        error._render_traceback_ = render  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):  # an exception class with __slots__: the trimmed traceback must do
+        pass
+    return error
 
 
 def load_ipython_extension(ipython: Any) -> None:

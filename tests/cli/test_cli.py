@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import arraylake_nb
 from arraylake_nb import Client
 from arraylake_nb.cli import main
 
@@ -87,9 +88,96 @@ def test_status_lists_sessions_and_shows_one(filled, client: Client, capsys) -> 
 
 
 def test_errors_are_one_line_and_exit_nonzero(client: Client, capsys) -> None:
+    # One line, plus a "hint:" line with the CLI command where the CLI knows one.
     for argv in (["log", "nope/x"], ["tree", "bad name"], ["diff", "nope/x", "a"]):
         code, out, err = run(capsys, client.root, *argv)
-        assert code == 1 and out == "" and err.startswith("arraylake-nb: error: ") and err.count("\n") == 1
+        lines = err.splitlines()
+        assert code == 1 and out == "" and lines[0].startswith("arraylake-nb: error: ") and len(lines) <= 2
+        assert all(line.startswith("hint: ") for line in lines[1:])
+
+
+def test_error_hints_are_cli_commands(filled, client: Client, capsys) -> None:
+    code, _, err = run(capsys, client.root, "log", "org/cli", "--ref", "nowhere")
+    assert code == 1 and "'nowhere'" in err
+    hint = err.splitlines()[1]
+    assert hint.startswith("hint: see: arraylake-nb") and "branches org/cli" in hint and "log org/cli" in hint
+    code, _, err = run(capsys, client.root, "tree", "org/missing")
+    hint = err.splitlines()[1]
+    assert code == 1 and "repo list" in hint and "repo create org/missing" in hint and "client." not in hint
+
+
+def test_version_and_did_you_mean(client: Client, capsys) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"arraylake-nb {arraylake_nb.__version__}"
+    code, out, err = run(capsys, client.root, "lgo", "org/x")
+    assert code == 2 and out == ""
+    assert "unknown command 'lgo'; did you mean 'log'?" in err
+    code, _, err = run(capsys, client.root, "branch", "craete", "org/x", "dev")
+    assert code == 2 and "did you mean 'create'?" in err
+    code, _, err = run(capsys, client.root, "zzzzzz")
+    assert code == 2 and "unknown command 'zzzzzz' (choose from repo, " in err
+
+
+def test_log_footer_says_how_to_see_more_in_cli_terms(filled, client: Client, capsys) -> None:
+    code, out, _ = run(capsys, client.root, "log", "org/cli", "-n", "1")
+    assert code == 0 and f"... 1 more commit: arraylake-nb --root {client.root} log org/cli -n 2" in out
+    assert "repo.commit_log" not in out
+    out = run(capsys, client.root, "log", "org/cli", "--ref", "v1", "-n", "1")[1]
+    assert "more commit" not in out  # v1 has one commit: nothing more
+    assert "more commit" not in run(capsys, client.root, "log", "org/cli")[1]
+
+
+def test_branch_and_tag_create_and_delete(filled, client: Client, capsys) -> None:
+    repo, first = filled
+    code, out, _ = run(capsys, client.root, "branch", "create", "org/cli", "dev", "--at", "v1")
+    assert code == 0 and out == f"created: branch dev\nat: {first}\n"
+    assert {b.name: b.commit_id for b in client.get_repo("org/cli", checkout=False).branches}["dev"] == first
+    code, out, _ = run(capsys, client.root, "tag", "create", "org/cli", "v2", "-m", "release 2")
+    tip = repo.commit_log[0].id
+    assert code == 0 and out == f"created: tag v2\nat: {tip}\n"
+    tag = {t.name: t for t in client.get_repo("org/cli", checkout=False).tags}["v2"]
+    assert (tag.commit_id, tag.message) == (tip, "release 2")
+    code, _, err = run(capsys, client.root, "tag", "create", "org/cli", "v3", "--at", "nowhere")
+    assert code == 1 and "hint: see: arraylake-nb" in err
+    for kind in ("branch", "tag"):
+        name = "dev" if kind == "branch" else "v2"
+        code, _, err = run(capsys, client.root, kind, "delete", "org/cli", name)
+        assert code == 1 and "--yes" in err
+        assert run(capsys, client.root, kind, "delete", "org/cli", name, "--yes") == (
+            0, f"deleted: {kind} {name}\n", "")
+    fresh = client.get_repo("org/cli", checkout=False)
+    assert fresh.branches.names == ["main"] and fresh.tags.names == ["v1"]
+
+
+def test_empty_tags_say_so(client: Client, capsys) -> None:
+    client.create_repo("org/empty")
+    assert run(capsys, client.root, "tags", "org/empty") == (0, "no tags\n", "")
+    assert json.loads(run(capsys, client.root, "--output", "json", "tags", "org/empty")[1])["refs"] == []
+
+
+def test_ascii_output_forced_and_detected(filled, client: Client, capsys) -> None:
+    repo, _ = filled
+    for argv in (["--ascii", "tree", "org/cli"], ["tree", "org/cli", "--ascii"]):
+        out = run(capsys, client.root, *argv)[1]
+        assert "[group] atlantic" in out and "[array] t (4,) float32" in out and out.isascii()
+    repo.root_group.attrs["draft"] = 1
+    out = run(capsys, client.root, "status", "org/cli", "--session", repo.session.id, "--ascii")[1]
+    assert "M zarr.json" in out and out.isascii()
+    # The terminal cannot show emoji: ASCII without being asked, and no UnicodeEncodeError.
+    env = dict(os.environ, ARRAYLAKE_NB_ROOT=str(client.root), PYTHONIOENCODING="ascii")
+    for argv in (["tree", "org/cli"], ["status", "org/cli", "--session", repo.session.id],
+                 ["diff", "org/cli", "v1"], ["log", "org/cli", "-n", "1"]):
+        done = subprocess.run([sys.executable, "-m", "arraylake_nb", *argv], capture_output=True, env=env,
+                              timeout=120, check=False)
+        assert done.returncode == 0 and b"UnicodeEncodeError" not in done.stderr, done.stderr
+        assert done.stdout.isascii()
+    out = subprocess.run([sys.executable, "-m", "arraylake_nb", "tree", "org/cli"], capture_output=True, env=env,
+                         timeout=120, text=True, check=True).stdout
+    assert "[array] t (4,) float32" in out
+    env = dict(env, PYTHONIOENCODING="utf-8", TERM="dumb")
+    out = subprocess.run([sys.executable, "-m", "arraylake_nb", "tree", "org/cli"], capture_output=True, env=env,
+                         timeout=120, text=True, check=True).stdout
+    assert "[array] t (4,) float32" in out and out.isascii()
 
 
 def test_module_entry_point(client: Client) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import traceback
+
 import pytest
 from IPython.core.error import UsageError
 from IPython.core.getipython import get_ipython as running_shell
@@ -104,6 +106,29 @@ def test_failed_transaction_raises_through_the_shell(ip, client: Client) -> None
     ip.user_ns["repo"] = client.create_repo("org/tx2")
     result = ip.run_cell("%%arraylake transaction -m 'x'\nrepo.root_group.attrs['k'] = 1\n1/0")
     assert isinstance(result.error_in_exec, ZeroDivisionError)
+    assert "k" not in ip.user_ns["repo"].root_group.attrs
+
+
+def test_failed_transaction_says_what_was_rolled_back_and_shows_only_the_cells_frames(
+        ip, client: Client, capsys) -> None:
+    ip.user_ns["repo"] = client.create_repo("org/tx3")
+    shown: list[str] = []
+    ip._showtraceback = lambda etype, value, stb: shown.extend(stb)  # what a terminal or kernel would print
+    cell = ("%%arraylake transaction -m 'x'\nrepo.root_group.attrs['k'] = 1\nrepo.root_group.create_group('g')\n"
+            "def fail():\n    return {}['missing key']\nfail()")
+    result = ip.run_cell(cell)
+    del ip._showtraceback
+    assert isinstance(result.error_in_exec, KeyError)
+    err = capsys.readouterr().err
+    assert "Rolled back 2 changes made by this cell; the session is as it was before it." in err
+    text = "\n".join(shown)
+    assert "arraylake_nb/" not in text and "IPython/core" not in text
+    assert "return {}['missing key']" in text and "fail()" in text and "KeyError" in text
+    assert "line 6" in text  # the notebook cell's own line numbers (the magic's line is line 1)
+    # The raised exception's own traceback starts at the cell too (below the frames re-raising adds).
+    frames = traceback.extract_tb(result.error_in_exec.__traceback__)
+    cell_frames = [f for f in frames if "arraylake_nb" not in f.filename and "IPython" not in f.filename]
+    assert [f.name for f in cell_frames][-2:] == ["<module>", "fail"]
     assert "k" not in ip.user_ns["repo"].root_group.attrs
 
 
