@@ -111,7 +111,7 @@ def test_log_pages_tile_the_history_without_overlap(repo: Repo) -> None:
         if cursor is None:
             break
     assert [len(p) for p in pages] == [5, 5, 5, 5, 3]
-    assert sum(pages, []) == ids[::-1]
+    assert [c for p in pages for c in p] == ids[::-1]
     assert [c.id for c in repo.log_page("main", limit=2).commits] == ids[::-1][:2]
     with pytest.raises(RefNotFoundError):
         repo.log_page(cursor="0" * 24)

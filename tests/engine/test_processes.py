@@ -39,7 +39,7 @@ def test_four_processes_commit_disjoint_arrays_and_none_is_lost(client: Client) 
     repo.commit("root")
     procs = [_spawn(WRITER, client.root, "org/multi", i, 5) for i in range(4)]
     for p in procs:
-        out, err = p.communicate(timeout=240)
+        _, err = p.communicate(timeout=240)
         assert p.returncode == 0, err.decode()
     repo.checkout("main")
     log = list(repo.commit_log)
