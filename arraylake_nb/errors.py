@@ -165,3 +165,29 @@ class NothingToCommitWarning(UserWarning):
 
 class UncommittedChangesWarning(UserWarning):
     """Emitted when a checkout leaves uncommitted changes behind in a session."""
+
+
+class NotOnBranchWarning(UserWarning):
+    """Emitted by ``checkout`` of a tag or commit: the session is read-only.
+
+    The message starts with "You are not on a branch tip, so you can't commit
+    changes." (code filters on it) and goes on with how to write again.
+
+    Attributes
+    ----------
+    short_id
+        The short id of the commit checked out ("empty" for none).
+    branch
+        The branch to check out to write again.
+    notice
+        The one-line notice the notebook shows instead of the warning block.
+    """
+
+    def __init__(self, message: str, short_id: str = "", branch: str = "main") -> None:
+        super().__init__(message)
+        self.short_id = short_id
+        self.branch = branch
+
+    @property
+    def notice(self) -> str:
+        return f"read-only at {self.short_id} — repo.checkout({self.branch!r}) to write again"

@@ -29,6 +29,7 @@ from arraylake_nb.engine.session import SessionView
 from arraylake_nb.errors import (
     ArraylakeNbError,
     NothingToCommitWarning,
+    NotOnBranchWarning,
     RefExistsError,
     RefNotFoundError,
     SessionError,
@@ -138,6 +139,8 @@ class Repo:
         self._author = author
         self._durability = durability
         self._state: SessionView | None = None
+        # The branch to name when a checkout of a tag or commit makes the repo read-only.
+        self._last_branch = "main"
         self._store: ArraylakeStore | None = None
 
     @classmethod
@@ -198,6 +201,8 @@ class Repo:
             )
         self._state = state
         self._store = None
+        if state.meta.branch is not None:
+            self._last_branch = state.meta.branch
 
     def checkout(self, ref: str = "main", session_token: str | None = None, for_writing: bool = True,
                  expires_in: dt.timedelta = DEFAULT_SESSION_TIMEOUT) -> str | None:
@@ -217,8 +222,10 @@ class Repo:
         Returns
         -------
         The commit id checked out (None on a branch with no commits yet).
-        Checking out a tag or commit warns that you are not on a branch tip;
-        writes then raise :class:`~arraylake_nb.errors.NotOnBranchError`.
+        Checking out a tag or commit warns that you are not on a branch tip
+        (:class:`~arraylake_nb.errors.NotOnBranchWarning`, a ``UserWarning`` naming the
+        branch to check out to write again; with ``%load_ext arraylake_nb`` a notebook
+        shows it as a one-line notice); writes then raise :class:`~arraylake_nb.errors.NotOnBranchError`.
         """
         if session_token is not None:
             self.join_session(session_token)
@@ -230,7 +237,14 @@ class Repo:
             expires_in_seconds=_seconds(expires_in), author=self._author, durability=self._durability,
         )
         if branch is None:
-            warnings.warn(NOT_ON_TIP_WARNING, UserWarning, stacklevel=2)
+            short = (resolved.commit_id or "empty")[:8]
+            warnings.warn(
+                NotOnBranchWarning(
+                    f"{NOT_ON_TIP_WARNING} Read-only at {short} — repo.checkout({self._last_branch!r}) to write again.",
+                    short, self._last_branch,
+                ),
+                stacklevel=2,
+            )
         self._switch(state)
         return resolved.commit_id
 

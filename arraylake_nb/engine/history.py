@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -22,15 +21,20 @@ MAX_CACHED_SNAPSHOTS = 16
 
 
 def new_commit_id() -> str:
-    """A new 24-hex-digit commit id.
+    """A new 24-hex-digit commit id: 12 random bytes.
+
+    The id carries no time: the first 8 digits are what every front end
+    shows as the short id (``Commit.short_id``), so they must differ between
+    commits made in the same second (ids of older repositories began with the
+    time in seconds; they are still read and resolved as before). Nothing
+    orders commits by id: history is ordered by the ``seq`` column.
 
     Returns
     -------
     str
-        4 bytes of the time in seconds (so ids sort roughly by age), then 8
-        random bytes.
+        24 lowercase hex digits.
     """
-    return int(time.time()).to_bytes(4, "big").hex() + secrets.token_hex(8)
+    return secrets.token_hex(12)
 
 
 @dataclass(frozen=True, slots=True)

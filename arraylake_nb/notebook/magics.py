@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+import warnings
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -18,7 +19,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from arraylake_nb.api import hooks as api_hooks
 from arraylake_nb.api.client import Client
 from arraylake_nb.api.repo import Repo
-from arraylake_nb.errors import ArraylakeNbError
+from arraylake_nb.errors import ArraylakeNbError, NotOnBranchWarning
 from arraylake_nb.notebook import provenance
 
 _current_repo: Repo | None = None
@@ -254,6 +255,51 @@ def _from_cell(error: BaseException, filename: str, shell: Any) -> BaseException
     return error
 
 
+class _NoticeHook:
+    """A ``warnings.showwarning`` that shows :class:`NotOnBranchWarning` as a one-line notice.
+
+    The warning's usual block names the cell's temporary file (``/tmp/ipykernel_.../...py:3``),
+    which tells a notebook user nothing; the notice says where the repo is and how to
+    write again. Every other warning goes to the ``showwarning`` this one replaced.
+    """
+
+    def __init__(self, previous: Any) -> None:
+        self.previous = previous
+        self.active = True
+
+    def __call__(self, message: Any, category: type[Warning], filename: str, lineno: int,
+                 file: Any = None, line: str | None = None) -> None:
+        if self.active and isinstance(message, NotOnBranchWarning):
+            try:
+                print(message.notice, file=sys.stderr if file is None else file)
+            except (OSError, AttributeError):  # no usable stderr (pythonw): say nothing, as warnings does
+                pass
+            return
+        self.previous(message, category, filename, lineno, file, line)
+
+
+def _install_notice_hook(ipython: Any) -> None:
+    old = getattr(ipython, "_arraylake_nb_notice", None)
+    if old is not None:
+        if warnings.showwarning is old:
+            return
+        old.active = False  # replaced since (a catch_warnings block ended): install afresh
+    hook = _NoticeHook(warnings.showwarning)
+    warnings.showwarning = hook
+    ipython._arraylake_nb_notice = hook
+
+
+def _remove_notice_hook(ipython: Any) -> None:
+    hook = getattr(ipython, "_arraylake_nb_notice", None)
+    if hook is None:
+        return
+    ipython._arraylake_nb_notice = None
+    if warnings.showwarning is hook:
+        warnings.showwarning = hook.previous
+    else:  # someone wrapped it since: stay in their chain, passing everything through
+        hook.active = False
+
+
 def load_ipython_extension(ipython: Any) -> None:
     """Register the magics and remember each running cell for commit provenance."""
     ipython.register_magics(ArraylakeMagics)
@@ -268,6 +314,7 @@ def load_ipython_extension(ipython: Any) -> None:
     ipython.events.register("post_run_cell", post_run_cell)
     api_hooks.add_commit_metadata_provider(provenance.current)
     ipython._arraylake_nb_hooks = (pre_run_cell, post_run_cell)
+    _install_notice_hook(ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
@@ -283,6 +330,7 @@ def unload_ipython_extension(ipython: Any) -> None:
         ipython.events.unregister("pre_run_cell", hooks[0])
         ipython.events.unregister("post_run_cell", hooks[1])
     api_hooks.remove_commit_metadata_provider(provenance.current)
+    _remove_notice_hook(ipython)
 
 
 ArraylakeMagics.arraylake.__doc__ = PARSER.format_help()

@@ -392,3 +392,43 @@ def test_attribute_change_rebases_over_upstream_chunk_writes(client: Client) -> 
     a.checkout("main")
     assert a.root_group.x[:].tolist() == [9, 1, 1, 1]
     assert a.root_group.x.attrs["units"] == "K"
+
+
+def test_commits_made_within_one_second_have_distinct_short_ids(client: Client) -> None:
+    repo = client.create_repo("earthmover/burst")
+    start = time.time()
+    ids = []
+    for i in range(5):
+        repo.root_group.attrs["i"] = i
+        ids.append(repo.commit(f"commit {i}"))
+    assert time.time() - start < 5  # a tight loop; ids used to start with the second
+    commits = list(repo.commit_log)
+    assert [c.id for c in commits] == ids[::-1]
+    assert all(len(c.id) == 24 and len(c.short_id) == 8 and c.id.startswith(c.short_id) for c in commits)
+    assert len({c.short_id for c in commits}) == 5
+    for c in commits:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            assert repo.checkout(c.short_id) == c.id
+        assert repo.get_commit(c.short_id).id == c.id
+        assert dict(repo.root_group.attrs) == {"i": int(c.message.split()[-1])}
+
+
+def test_checkout_of_a_commit_warns_with_the_way_back(client: Client) -> None:
+    from arraylake_nb.errors import NotOnBranchWarning
+
+    repo = client.create_repo("earthmover/back")
+    repo.root_group.attrs["v"] = 1
+    first = repo.commit("first")
+    repo.new_branch("dev")
+    repo.checkout("dev")
+    with pytest.warns(UserWarning, match="You are not on a branch tip") as caught:
+        repo.checkout(first)
+    (w,) = caught
+    assert w.category is NotOnBranchWarning and w.filename == __file__  # points at the caller
+    assert str(w.message).startswith("You are not on a branch tip, so you can't commit changes.")
+    assert f"{first[:8]} — repo.checkout('dev') to write again" in str(w.message)
+    assert w.message.notice == f"read-only at {first[:8]} — repo.checkout('dev') to write again"
+    # a second read-only checkout still names the branch the repo was last on
+    with pytest.warns(NotOnBranchWarning, match=r"repo.checkout\('dev'\)"):
+        repo.checkout(first[:8])

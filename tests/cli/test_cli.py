@@ -188,3 +188,20 @@ def test_module_entry_point(client: Client) -> None:
     listed = subprocess.run([sys.executable, "-m", "arraylake_nb", "repo", "list"], capture_output=True,
                             text=True, env=env, timeout=120, check=True).stdout
     assert listed.strip() == "demo/quickstart"
+
+
+def test_log_shows_distinct_short_ids_for_commits_made_in_one_second(client: Client, capsys) -> None:
+    repo = client.create_repo("org/burst")
+    ids = []
+    for i in range(5):
+        repo.root_group.attrs["i"] = i
+        ids.append(repo.commit(f"commit {i}"))
+    code, out, _ = run(capsys, client.root, "log", "org/burst")
+    shown = [line.split()[1] for line in out.splitlines() if line.startswith("commit ")]
+    assert shown == ids[::-1] and len({cid[:8] for cid in shown}) == 5
+    doc = json.loads(run(capsys, client.root, "--output", "json", "log", "org/burst")[1])
+    shorts = [c["short_id"] for c in doc["commits"]]
+    assert shorts == [cid[:8] for cid in ids[::-1]] and len(set(shorts)) == 5
+    for short, cid in zip(shorts, ids[::-1]):  # each short id shown names its commit
+        code, out, _ = run(capsys, client.root, "log", "org/burst", "--ref", short, "-n", "1")
+        assert code == 0 and out.startswith(f"commit {cid}")

@@ -141,3 +141,44 @@ def test_commits_from_a_cell_record_its_source(ip, client: Client) -> None:
     shown = ip.run_line_magic("arraylake", "log --cells")
     assert "repo.commit('from a cell')" in str(shown)
     assert "repo.commit" not in str(ip.run_line_magic("arraylake", "log"))
+
+
+def test_checkout_of_an_old_commit_shows_a_one_line_notice(ip, client: Client) -> None:
+    import contextlib
+    import io
+    import warnings
+
+    from arraylake_nb.errors import NotOnBranchWarning
+
+    repo = client.create_repo("earthmover/notice")
+    repo.root_group.attrs["v"] = 1
+    first = repo.commit("first")
+    repo.root_group.attrs["v"] = 2
+    repo.commit("second")
+    ip.user_ns["notice_repo"] = repo
+    ip.user_ns["first_id"] = first
+    err = io.StringIO()
+    passed_on = []
+    # pytest records warnings around each test; show them as a kernel does.
+    with warnings.catch_warnings(), contextlib.redirect_stderr(err):
+        warnings.simplefilter("always")
+        previous = warnings.showwarning = lambda m, c, f, n, file=None, line=None: passed_on.append((c, str(m), f))
+        ip.run_line_magic("load_ext", "arraylake_nb")
+        ip.extension_manager.reload_extension("arraylake_nb")  # install the hook inside this block
+        ip.run_cell("notice_repo.checkout(first_id)")
+        ip.run_cell("import warnings; warnings.warn('something else', UserWarning)")
+        # unloading the extension puts the previous showwarning back
+        ip.run_line_magic("unload_ext", "arraylake_nb")
+        assert warnings.showwarning is previous
+        ip.run_line_magic("load_ext", "arraylake_nb")
+    shown = err.getvalue()
+    lines = shown.splitlines()
+    assert f"read-only at {first[:8]} — repo.checkout('main') to write again" in lines
+    assert "not on a branch tip" not in shown.split("something else")[0]
+    notice = lines[lines.index(f"read-only at {first[:8]} — repo.checkout('main') to write again")]
+    assert "/tmp/ipykernel" not in notice and ".py:" not in notice
+    # every other warning goes to the previous showwarning, this one does not
+    assert [(c, m) for c, m, _ in passed_on] == [(UserWarning, "something else")]
+    # and code that filters the warning still sees its category and text
+    with pytest.warns(NotOnBranchWarning, match="You are not on a branch tip"):
+        repo.checkout(first)
