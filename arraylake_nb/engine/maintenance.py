@@ -188,7 +188,11 @@ class Maintenance:
         folders_removed = sum(self._remove_folder(f, cutoff) for f in ended)
         # Folders a committer moved aside but did not get to delete before it exited.
         for p in self.sessions_dir.iterdir() if self.sessions_dir.exists() else ():
-            if is_moved_aside(p.name) and p.stat().st_mtime < cutoff:
+            try:
+                old = is_moved_aside(p.name) and p.stat().st_mtime < cutoff
+            except FileNotFoundError:  # its own process deleted it meanwhile
+                continue
+            if old:
                 shutil.rmtree(p, ignore_errors=True)
         return removed, freed, folders_removed
 
