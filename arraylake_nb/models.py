@@ -78,6 +78,16 @@ class _Rendered(_Serialised):
     def __str__(self) -> str:
         return _display().text(self)
 
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        # Terminal IPython shows what print() shows, not the dataclass repr.
+        p.text(repr(self) if cycle else _display().text(self))
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # IPython prefers a __repr__ found earlier in the MRO (every dataclass has one)
+        # over an inherited _repr_pretty_, so each model carries its own.
+        cls._repr_pretty_ = _Rendered._repr_pretty_  # type: ignore[method-assign]
+
 
 @dataclass(frozen=True, slots=True)
 class Commit(_Rendered):

@@ -88,3 +88,16 @@ def test_refs_and_sessions_render(repo) -> None:
     assert repo.session.id in _rich_text(sessions) or repo.session.id[:8] in _rich_text(sessions)
     assert "No active sessions" in str(Client(root=repo.path.parent.parent).create_repo("x/y").list_active_sessions())
 
+
+
+def test_terminal_ipython_shows_the_rich_text_of_every_model(client: Client) -> None:
+    from IPython.lib.pretty import pretty
+
+    repo = client.create_repo("org/pretty")
+    repo.root_group.create_array("a", shape=(4,), chunks=(2,), dtype="i4")[:] = 1
+    status = repo.status()
+    repo.commit("one")
+    for model in (status, repo.commit_log, repo.branches, repo.tree(), repo.list_active_sessions(), repo.fsck()):
+        shown = pretty(model)
+        assert shown == str(model) and not shown.startswith("<") and "object at" not in shown
+    assert "a" in pretty(repo.tree()) and "one" in pretty(repo.commit_log)
