@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, overload
 
+from arraylake_nb.engine import keys as _zkeys
+
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
 
@@ -315,17 +317,134 @@ class SessionInfo(_Rendered):
 
 
 @dataclass(frozen=True, slots=True)
+class NodeChange(_Serialised):
+    """What a session did to one group, array or other directory of loose keys.
+
+    ``kind`` is ``"array"``, ``"group"`` or ``"other"`` (keys outside any node).
+    """
+
+    path: str
+    kind: str
+    created: bool = False
+    deleted: bool = False
+    metadata_changed: bool = False
+    chunks_written: int = 0
+    chunks_deleted: int = 0
+
+    def describe(self) -> str:
+        """What happened, in words: ``"created, 12 chunks written"``."""
+        parts = []
+        if self.created:
+            parts.append("created")
+        if self.deleted:
+            parts.append("deleted")
+        if self.metadata_changed:
+            parts.append("metadata changed")
+        noun = "chunk" if self.kind == "array" else "key"
+        if self.chunks_written:
+            parts.append(f"{self.chunks_written:,} {noun}{'s' if self.chunks_written != 1 else ''} written")
+        if self.chunks_deleted:
+            parts.append(f"{self.chunks_deleted:,} {noun}{'s' if self.chunks_deleted != 1 else ''} deleted")
+        return ", ".join(parts) or "unchanged"
+
+
+def _key_node(key: str, nodes: Sequence[str] | set[str]) -> str | None:
+    head = key
+    while head:
+        head = _zkeys.split(head)[0]
+        if head in nodes:
+            return head
+    return None
+
+
+def summarise_changes(
+    paths: Sequence[tuple[str, bool]],
+    kinds: dict[str, str] | None = None,
+    existed: set[str] | None = None,
+) -> list[NodeChange]:
+    """One :class:`NodeChange` per node touched by ``paths`` ((zarr key, deleted?) pairs), by path.
+
+    ``kinds`` maps node paths to ``"array"``/``"group"`` where known and
+    ``existed`` names the nodes of the base commit; without them the kind is
+    guessed from the key names and a written node document counts as a
+    metadata change, not a creation.
+    """
+    kinds = dict(kinds or {})
+    meta: dict[str, bool] = {}  # node -> deleted? (a written document wins)
+    for key, deleted in paths:
+        directory, name = _zkeys.split(key)
+        if name in _zkeys.METADATA_NAMES:
+            meta[directory] = meta.get(directory, True) and bool(deleted)
+            if directory not in kinds:
+                if name == _zkeys.ZARRAY:
+                    kinds[directory] = "array"
+                elif name == _zkeys.ZGROUP:
+                    kinds[directory] = "group"
+    for key, _ in paths:
+        directory, name = _zkeys.split(key)
+        if name not in _zkeys.METADATA_NAMES and "/c/" in f"/{key}":
+            array = f"/{key}".rpartition("/c/")[0][1:]
+            if array not in kinds:
+                kinds[array] = "array"
+    for directory in meta:
+        kinds.setdefault(directory, "group")
+    counts: dict[str, list[int]] = {}
+    for key, deleted in paths:
+        directory, name = _zkeys.split(key)
+        if name in _zkeys.METADATA_NAMES:
+            counts.setdefault(directory, [0, 0])
+            continue
+        node = _key_node(key, kinds)
+        if node is None:
+            node = f"/{key}".rpartition("/c/")[0][1:] if "/c/" in f"/{key}" else directory
+            kinds.setdefault(node, "array" if "/c/" in f"/{key}" else "other")
+        counts.setdefault(node, [0, 0])[1 if deleted else 0] += 1
+    out = []
+    for node in sorted(counts):
+        written, removed = counts[node]
+        touched = node in meta
+        gone = touched and meta[node]
+        new = touched and not gone and existed is not None and node not in existed
+        out.append(
+            NodeChange(
+                node, kinds.get(node, "other"), created=new, deleted=gone,
+                metadata_changed=touched and not gone and not new,
+                chunks_written=written, chunks_deleted=removed,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
 class SessionStatus(_Rendered):
     """What a session has changed: (zarr key, deleted?) per path, newest state.
 
     ``total`` counts all modified paths; ``modified_paths`` holds at most the
-    ``limit`` asked for.
+    ``limit`` asked for. ``nodes`` summarises every change (not only the listed
+    ones) per group or array; :meth:`summary` derives it from
+    ``modified_paths`` when it was not given.
     """
 
     repo_name: str
     session: SessionInfo
     modified_paths: list[tuple[str, bool]]
     total: int
+    nodes: list[NodeChange] | None = None
+
+    def summary(self) -> list[NodeChange]:
+        """One :class:`NodeChange` per group or array changed, sorted by path."""
+        return self.nodes if self.nodes is not None else summarise_changes(self.modified_paths)
+
+    def keys_by_node(self) -> dict[str, list[tuple[str, bool]]]:
+        """The entries of ``modified_paths`` grouped by the path of the node (from :meth:`summary`) they belong to."""
+        summary = self.summary()
+        nodes = {n.path for n in summary if n.kind != "other"}
+        out: dict[str, list[tuple[str, bool]]] = {n.path: [] for n in summary}
+        for key, deleted in self.modified_paths:
+            directory, name = _zkeys.split(key)
+            owner = directory if name in _zkeys.METADATA_NAMES else _key_node(key, nodes)
+            out.setdefault(directory if owner is None else owner, []).append((key, deleted))
+        return out
 
     @property
     def truncated(self) -> int:

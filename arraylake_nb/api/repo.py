@@ -26,6 +26,7 @@ from arraylake_nb.engine.metastore import CommitRow, Metastore, RefRow, SessionR
 from arraylake_nb.engine.names import validate_ref_name
 from arraylake_nb.engine.repository import RepoEngine
 from arraylake_nb.engine.session import SessionView
+from arraylake_nb.engine.values import Doc
 from arraylake_nb.errors import (
     ArraylakeNbError,
     NothingToCommitWarning,
@@ -52,6 +53,7 @@ from arraylake_nb.models import (
     Transaction,
     Tree,
     _utc,
+    summarise_changes,
 )
 from arraylake_nb.storage import ChunkStorage
 from arraylake_nb.store import ArraylakeStore, root_group
@@ -68,6 +70,24 @@ NOT_ON_TIP_WARNING = "You are not on a branch tip, so you can't commit changes."
 
 def _seconds(expires_in: dt.timedelta | float) -> float:
     return expires_in.total_seconds() if isinstance(expires_in, dt.timedelta) else float(expires_in)
+
+
+def _node_kinds(state: SessionView, paths: list[tuple[str, bool]]) -> tuple[dict[str, str], set[str]]:
+    """Kinds of the nodes touched by ``paths`` (now, or in the base if deleted) and the base's nodes."""
+    base = state.base.paths
+    existed = {zkeys.node_path(k) for k in base if zkeys.split(k)[1] in zkeys.NODE_DOC_NAMES}
+    kinds = {path: "array" for path in state.base.arrays}
+    kinds.update((path, "array") for path in state.arrays())
+    for key, _ in paths:
+        if zkeys.split(key)[1] not in zkeys.NODE_DOC_NAMES:
+            continue
+        path = zkeys.node_path(key)
+        doc = state.doc_at(key)
+        if isinstance(doc, Doc):
+            kinds[path] = "array" if doc.is_array else "group"
+        else:
+            kinds.setdefault(path, "group")
+    return kinds, existed
 
 
 def _session_info(meta: SessionRecord) -> SessionInfo:
@@ -514,7 +534,9 @@ class Repo:
         state = self._require_state()
         paths = sorted(state.changed_keys())
         shown = paths if not limit else paths[:limit]
-        return SessionStatus(self._name, _session_info(state.meta), shown, len(paths))
+        kinds, existed = _node_kinds(state, paths)
+        nodes = summarise_changes(paths, kinds, existed)
+        return SessionStatus(self._name, _session_info(state.meta), shown, len(paths), nodes)
 
     @property
     def store(self) -> ArraylakeStore:

@@ -30,6 +30,7 @@ from arraylake_nb.models import (
     Diff,
     FsckReport,
     GcReport,
+    NodeChange,
     RefList,
     SessionInfo,
     SessionList,
@@ -168,6 +169,7 @@ to_json.register(RefList, _json.ref_list)
 to_json.register(SessionInfo, _json.session_info)
 to_json.register(SessionList, _json.session_list)
 to_json.register(SessionStatus, _json.session_status)
+to_json.register(NodeChange, _json.node_change)
 to_json.register(FsckReport, _json.fsck_report)
 to_json.register(GcReport, _json.gc_report)
 to_json.register(TreeNode, _json.tree_node)

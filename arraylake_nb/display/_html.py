@@ -24,8 +24,10 @@ from arraylake_nb.display._rich import (
     fsck_summary,
     iso,
     log_more_note,
+    node_change_line,
+    node_key_count,
     problems,
-    status_more_note,
+    status_truncated_note,
 )
 from arraylake_nb.models import (
     Branch,
@@ -318,15 +320,26 @@ def session_status(status: SessionStatus) -> str:
     body = '<div class="alnb-facts">' + "".join(f"<div>{fact}</div>" for fact in facts) + "</div>"
     if status.total == 0:
         return _wrap("sessionstatus", body + _empty("No changes in current session"))
-    shown = status.modified_paths[:MAX_ROWS]
-    rows = [
-        f'<div class="alnb-deleted">❌ <code>{escape(key)}</code></div>'
-        if deleted
-        else f'<div class="alnb-written">📝 <code>{escape(key)}</code></div>'
-        for key, deleted in shown
-    ]
-    body += '<div class="alnb-heading">paths modified in session</div>' + _rows(rows, len(rows), _lines)
-    note = status_more_note(status, len(shown))
+    by_node = status.keys_by_node()
+    nodes = status.summary()
+    items = []
+    for node in nodes[:MAX_ROWS]:
+        listed = by_node.get(node.path, [])
+        keys = "".join(
+            f'<li class="alnb-deleted">❌ <code>{escape(key)}</code></li>'
+            if deleted
+            else f'<li class="alnb-written">📝 <code>{escape(key)}</code></li>'
+            for key, deleted in listed[:MAX_ROWS]
+        )
+        hidden = node_key_count(node, listed) - min(len(listed), MAX_ROWS)
+        if hidden > 0:
+            keys += f"<li>... and {hidden:,} more not listed</li>"
+        line = escape(node_change_line(node))
+        items.append(f"<li><details><summary>{line}</summary><ul>{keys}</ul></details></li>" if keys else f"<li>{line}</li>")
+    body += '<div class="alnb-heading">paths modified in session</div><ul class="alnb-nodes">' + "".join(items) + "</ul>"
+    if len(nodes) > MAX_ROWS:
+        body += _note(f"... and {len(nodes) - MAX_ROWS} more nodes; see .summary()")
+    note = status_truncated_note(status)
     return _wrap("sessionstatus", body + (_note(note) if note else ""))
 
 

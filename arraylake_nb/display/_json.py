@@ -42,6 +42,7 @@ from arraylake_nb.models import (
     Diff,
     FsckReport,
     GcReport,
+    NodeChange,
     RefList,
     SessionInfo,
     SessionList,
@@ -269,6 +270,21 @@ def session_status(status: SessionStatus) -> Document:
         "total": status.total,
         "truncated": max(status.truncated, 0),
         "modified_paths": [{"path": path, "deleted": bool(deleted)} for path, deleted in status.modified_paths],
+        "nodes": [node_change(n) for n in status.summary()],
+    }
+
+
+def node_change(n: NodeChange) -> Document:
+    """What a session did to one group or array (or to loose keys in one directory)."""
+    return {
+        "type": "node_change",
+        "path": n.path,
+        "kind": n.kind,
+        "created": n.created,
+        "deleted": n.deleted,
+        "metadata_changed": n.metadata_changed,
+        "chunks_written": n.chunks_written,
+        "chunks_deleted": n.chunks_deleted,
     }
 
 

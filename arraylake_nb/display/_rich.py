@@ -15,6 +15,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from arraylake_nb.engine.keys import METADATA_NAMES as _METADATA_NAMES
 from arraylake_nb.models import (
     Branch,
     Commit,
@@ -23,6 +24,7 @@ from arraylake_nb.models import (
     CommitPage,
     Diff,
     FsckReport,
+    NodeChange,
     RefList,
     SessionInfo,
     SessionList,
@@ -80,6 +82,31 @@ def status_more_note(status: SessionStatus, shown: int) -> str | None:
     if status.truncated > 0:
         return f"... and {hidden} more; call repo.status(limit=0) to list all"
     return f"... and {hidden} more; see .modified_paths for all"
+
+
+#: Keys listed under each node of a status in Rich and text.
+KEYS_PER_NODE = 3
+
+_KIND_ICONS = {"array": "🇦", "group": "📁", "other": "📄"}
+
+
+def node_change_line(node: NodeChange) -> str:
+    """One status line for a node: ``🇦 array big: 60,000 chunks written, metadata changed``."""
+    kind = "keys in" if node.kind == "other" else node.kind
+    return f"{_KIND_ICONS.get(node.kind, '📄')} {kind} {node.path or '/'}: {node.describe()}"
+
+
+def node_key_count(node: NodeChange, listed: list[tuple[str, bool]]) -> int:
+    """How many keys of ``node`` changed, at least as many as are ``listed``."""
+    meta = sum(1 for key, _ in listed if key.rpartition("/")[2] in _METADATA_NAMES)
+    return max(len(listed), node.chunks_written + node.chunks_deleted + meta)
+
+
+def status_truncated_note(status: SessionStatus) -> str | None:
+    """The line saying how many keys ``repo.status(limit=...)`` left out of the listing, if any."""
+    if status.truncated <= 0:
+        return None
+    return f"{status.truncated} more changed keys not listed; call repo.status(limit=0) to list all"
 
 
 def log_more_note(log: CommitLog) -> str | None:
@@ -392,10 +419,19 @@ def session_status(status: SessionStatus) -> RenderableType:
         parts.append(Text("No changes in current session", style=_DIM))
         return Group(*parts)
     parts.append(Text("paths modified in session", style="bold underline"))
-    shown = status.modified_paths[:MAX_LINES]
-    for key, deleted in shown:
-        parts.append(Text(f"❌ {key}", style="red") if deleted else Text(f"📝 {key}"))
-    note = status_more_note(status, len(shown))
+    by_node = status.keys_by_node()
+    nodes = status.summary()
+    for node in nodes[:MAX_LINES]:
+        parts.append(Text(node_change_line(node), style="red" if node.deleted else ""))
+        listed = by_node.get(node.path, [])
+        for key, deleted in listed[:KEYS_PER_NODE]:
+            parts.append(Text(f"    ❌ {key}", style="red") if deleted else Text(f"    📝 {key}", style=_DIM))
+        hidden = node_key_count(node, listed) - min(len(listed), KEYS_PER_NODE)
+        if hidden > 0:
+            parts.append(Text(f"    ... and {hidden:,} more", style=_DIM))
+    if len(nodes) > MAX_LINES:
+        parts.append(Text(f"... and {len(nodes) - MAX_LINES} more nodes; see .summary()", style=_DIM))
+    note = status_truncated_note(status)
     if note:
         parts.append(Text(note, style=_DIM))
     return Group(*parts)
