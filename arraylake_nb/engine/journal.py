@@ -666,7 +666,7 @@ class SessionFolder:
             try:
                 marker = self.closed()
                 if marker is not None:
-                    raise StaleSealError(marker.state) if marker.state == "committing" else _ClosedSignal(marker)
+                    raise StaleSealError(marker.state) if marker.state == "committing" else ClosedSignal(marker)
                 try:
                     if self._writer is None:
                         name = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}.log"
@@ -785,7 +785,7 @@ def is_moved_aside(name: str) -> bool:
     return name.startswith(".removing-")
 
 
-class _ClosedSignal(Exception):
+class ClosedSignal(Exception):
     """Raised by :meth:`SessionFolder.append` when the ``closed`` marker is final."""
 
     def __init__(self, marker: Closed) -> None:
@@ -807,7 +807,6 @@ class Seal:
         self.done = True
 
 
-ClosedSignal = _ClosedSignal
 
 __all__ = [
     "DURABILITY_MODES",

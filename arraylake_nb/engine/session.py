@@ -195,11 +195,12 @@ class SessionView:
         # Rollbacks are rare: replay every log from the start with the voids known now.
         assert self.folder is not None
         self.overlay = Overlay()
-        for batch in self.folder.read_all():
+        batches = self.folder.read_all()
+        for batch in batches:
             for stamp, r in batch.stamped():
                 if isinstance(r, Rollback):
                     self._voids.add((r.mark, stamp[0]))
-        for batch in self.folder.read_all():
+        for batch in batches:
             for stamp, r in batch.stamped():
                 if not isinstance(r, (Rollback, SetExpiration)) and not self._void(stamp[0]):
                     self.overlay.apply(r, stamp)
