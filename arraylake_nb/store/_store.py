@@ -27,7 +27,7 @@ from arraylake_nb.engine import keys as zkeys
 from arraylake_nb.engine.repository import RepoEngine
 from arraylake_nb.engine.session import READ_ONLY_MESSAGE, SessionView
 from arraylake_nb.engine.values import ChunkRef, Doc, Value
-from arraylake_nb.errors import ReadOnlyError, SessionNotFoundError
+from arraylake_nb.errors import ReadOnlyError, SessionError, SessionNotFoundError
 from arraylake_nb.storage import slice_range
 
 
@@ -98,6 +98,7 @@ class ArraylakeStore(Store):
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, ArraylakeStore)
+            and not isinstance(other, CheckoutStore)
             and self.repo_path == other.repo_path
             and self.session_id == other.session_id
             and self.read_only == other.read_only
@@ -349,3 +350,117 @@ class ArraylakeStore(Store):
             return True
 
         return await asyncio.to_thread(empty)
+
+
+class Checkout:
+    """Which session a repository's current checkout is on.
+
+    The owner (the API's ``Repo``) moves :attr:`view` on checkout, commit and
+    join; a :class:`CheckoutStore` reads it at every operation. Lives in this
+    layer so the store never imports the API.
+    """
+
+    __slots__ = ("view",)
+
+    def __init__(self, view: SessionView | None = None) -> None:
+        self.view = view
+
+    def current(self) -> SessionView:
+        view = self.view
+        if view is None:
+            raise SessionError("This repository has no checkout yet; call repo.checkout().")
+        return view
+
+
+def _bound(state: dict[str, Any]) -> ArraylakeStore:
+    store = ArraylakeStore.__new__(ArraylakeStore)
+    store.__setstate__(state)
+    return store
+
+
+class CheckoutStore(ArraylakeStore):
+    """The store of a repository's current checkout (``repo.store``), whatever session that is.
+
+    Every operation goes to the session the :class:`Checkout` points at when it
+    runs, so arrays and groups opened through it keep working after a commit
+    (writes land in the new session), read an old commit read-only after a
+    checkout of it, and write again after a checkout of a branch.
+    :attr:`read_only` is true exactly while the checkout cannot write.
+
+    Pickling pins the session current at that moment: the clone is a plain
+    :class:`ArraylakeStore` bound to it (dask workers join that session).
+    :meth:`with_read_only` likewise returns a store bound to the current session.
+    """
+
+    def __init__(self, repo_path: str | Path, checkout: Checkout) -> None:
+        Store.__init__(self, read_only=False)
+        self.repo_path = str(Path(repo_path).resolve())
+        self._checkout = checkout
+        self._engine = None
+
+    # The bound store's attributes, read from the current session.
+    @property  # type: ignore[override]
+    def _state_ref(self) -> SessionView:
+        return self._checkout.current()
+
+    @property  # type: ignore[override]
+    def session_id(self) -> str:
+        return self._checkout.current().meta.id
+
+    @property  # type: ignore[override]
+    def base_commit(self) -> str | None:
+        return self._checkout.current().meta.base_commit
+
+    @property  # type: ignore[override]
+    def branch(self) -> str | None:
+        return self._checkout.current().meta.branch
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the current checkout refuses writes (an old commit, a tag, ``for_writing=False``)."""
+        return not self._checkout.current().writable
+
+    @property  # type: ignore[override]
+    def _read_only(self) -> bool:
+        return self.read_only
+
+    @_read_only.setter
+    def _read_only(self, value: bool) -> None:
+        pass  # zarr's Store.__init__ sets it; the checkout decides.
+
+    def _state(self) -> SessionView:
+        return self._checkout.current()
+
+    def _check_writable(self) -> None:
+        view = self._checkout.current()
+        if not view.writable:
+            view.check_writable()  # names the reason: old commit, tag, read-only checkout
+            raise ReadOnlyError(f"{READ_ONLY_MESSAGE}: the current checkout cannot write.")
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, CheckoutStore)
+            and self.repo_path == other.repo_path
+            and self._checkout is other._checkout
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.repo_path, id(self._checkout)))
+
+    def __repr__(self) -> str:
+        view = self._checkout.view
+        if view is None:
+            return f"ArraylakeStore('{self.repo_path}', following the checkout, no checkout yet)"
+        mode = "read-write" if view.writable else "read-only"
+        return f"ArraylakeStore('{self.repo_path}', following the checkout, session={view.meta.id[:8]}, {mode})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_bound, (self.__getstate__(),))
+
+    def with_read_only(self, read_only: bool = False) -> ArraylakeStore:
+        """A store bound to the current session (it does not follow later checkouts)."""
+        view = self._checkout.current()
+        return ArraylakeStore(
+            self.repo_path, view.meta.id, read_only=read_only,
+            base_commit=view.meta.base_commit, branch=view.meta.branch,
+        )

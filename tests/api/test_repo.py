@@ -370,8 +370,11 @@ def test_identical_changes_on_both_sides_are_not_a_conflict(client: Client) -> N
         a.commit("a changes x differently")
 
 
-def test_handles_from_a_committed_session_refuse_writes(repo) -> None:
-    arr = repo.root_group.create_array("x", shape=(4,), chunks=(2,), dtype="i4")
+def test_handles_bound_to_a_committed_session_refuse_writes(repo) -> None:
+    # Handles through repo.root_group follow the checkout (tests/store/test_following_handles.py);
+    # a store bound to one session keeps it, and refuses writes once it is committed.
+    repo.root_group.create_array("x", shape=(4,), chunks=(2,), dtype="i4")
+    arr = zarr.open_array(repo.store.with_read_only(False), path="x")
     arr[:] = 1
     repo.commit("x")
     with pytest.raises(SessionError, match="was committed"):
