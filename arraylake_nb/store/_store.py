@@ -10,10 +10,14 @@ hashed or written, so chunk writes proceed in parallel.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+import threading
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import zarr.core.sync
 from zarr.abc.store import (
     ByteRequest,
     OffsetByteRequest,
@@ -29,6 +33,12 @@ from arraylake_nb.engine.session import READ_ONLY_MESSAGE, SessionView
 from arraylake_nb.engine.values import ChunkRef, Doc, Value
 from arraylake_nb.errors import ReadOnlyError, SessionError, SessionNotFoundError
 from arraylake_nb.storage import slice_range
+
+T = TypeVar("T")
+
+# The session one store operation is bound to, carried into its worker thread
+# (asyncio.to_thread copies the context); see CheckoutStore.
+_OPERATION_VIEW: ContextVar[SessionView | None] = ContextVar("arraylake_nb_operation_view", default=None)
 
 
 def _bounds(byte_range: ByteRequest, size: int) -> tuple[int, int | None]:
@@ -170,8 +180,23 @@ class ArraylakeStore(Store):
         self._state_ref = state
         return state
 
+    def _operation_view(self) -> SessionView | None:
+        """The session the running operation is bound to, if the store decides it per operation."""
+        return None
+
+    async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        # Blocking work goes to a worker thread, carrying the operation's session.
+        view = self._operation_view()
+        if view is None:
+            return await asyncio.to_thread(fn, *args)
+        token = _OPERATION_VIEW.set(view)
+        try:
+            return await asyncio.to_thread(fn, *args)
+        finally:
+            _OPERATION_VIEW.reset(token)
+
     async def _open(self) -> None:
-        await asyncio.to_thread(self._state)
+        await self._in_thread(self._state)
         await super()._open()
 
     @property
@@ -217,7 +242,7 @@ class ArraylakeStore(Store):
         """Read a key (or a byte range of it); None if it does not exist."""
         if byte_range is not None and not isinstance(byte_range, (RangeByteRequest, OffsetByteRequest, SuffixByteRequest)):
             raise TypeError(f"Unexpected byte_range, got {byte_range}.")
-        data = await asyncio.to_thread(self._read, key, byte_range)
+        data = await self._in_thread(self._read, key, byte_range)
         if data is None:
             return None
         return prototype.buffer.from_bytes(data)
@@ -230,7 +255,7 @@ class ArraylakeStore(Store):
 
     async def exists(self, key: str) -> bool:
         """True if ``key`` holds a value in the session's view."""
-        return await asyncio.to_thread(self._value, key) is not None
+        return await self._in_thread(self._value, key) is not None
 
     async def getsize(self, key: str) -> int:
         """The size in bytes of the value at ``key``.
@@ -240,7 +265,7 @@ class ArraylakeStore(Store):
         FileNotFoundError
             If ``key`` does not exist.
         """
-        v = await asyncio.to_thread(self._value, key)
+        v = await self._in_thread(self._value, key)
         if v is None:
             raise FileNotFoundError(key)
         return v.size
@@ -253,7 +278,7 @@ class ArraylakeStore(Store):
                 v.size for k in state.iter_keys(zkeys.dir_prefix(prefix)) if (v := state.get(k)) is not None
             )
 
-        return await asyncio.to_thread(total)
+        return await self._in_thread(total)
 
     # -- writing --------------------------------------------------------
     def _write(self, key: str, data: bytes | memoryview) -> None:
@@ -277,7 +302,7 @@ class ArraylakeStore(Store):
         if not isinstance(value, Buffer):
             raise TypeError(f"ArraylakeStore.set(): `value` must be a Buffer instance. Got {type(value)}.")
         # A view, not a copy: the chunk store hashes and writes it directly.
-        await asyncio.to_thread(self._write, key, memoryview(value.as_buffer_like()).cast("B"))
+        await self._in_thread(self._write, key, memoryview(value.as_buffer_like()).cast("B"))
 
     async def set_if_not_exists(self, key: str, value: Buffer) -> None:
         """Write ``key`` only if it holds no value (checked and written atomically in this process).
@@ -295,7 +320,7 @@ class ArraylakeStore(Store):
                 if state.get(key) is None:
                     self._write(key, value.to_bytes())
 
-        await asyncio.to_thread(write)
+        await self._in_thread(write)
 
     def delete_sync(self, key: str) -> None:
         """Blocking :meth:`delete`."""
@@ -305,12 +330,12 @@ class ArraylakeStore(Store):
     async def delete(self, key: str) -> None:
         """Delete a key in the session; deleting a missing key is not an error."""
         self._check_writable()
-        await asyncio.to_thread(self._state().delete, key)
+        await self._in_thread(self._state().delete, key)
 
     async def delete_dir(self, prefix: str) -> None:
         """Delete everything inside a directory, in time proportional to its nodes."""
         self._check_writable()
-        await asyncio.to_thread(self._state().delete_prefix, zkeys.dir_prefix(prefix))
+        await self._in_thread(self._state().delete_prefix, zkeys.dir_prefix(prefix))
 
     async def clear(self) -> None:
         """Delete every key in the session's view."""
@@ -318,7 +343,7 @@ class ArraylakeStore(Store):
 
     # -- listing --------------------------------------------------------
     async def _keys(self, prefix: str) -> list[str]:
-        return await asyncio.to_thread(lambda: list(self._state().iter_keys(prefix)))
+        return await self._in_thread(lambda: list(self._state().iter_keys(prefix)))
 
     async def list(self) -> AsyncIterator[str]:
         """Every key in the session's view."""
@@ -349,7 +374,7 @@ class ArraylakeStore(Store):
                 return False
             return True
 
-        return await asyncio.to_thread(empty)
+        return await self._in_thread(empty)
 
 
 class Checkout:
@@ -358,18 +383,98 @@ class Checkout:
     The owner (the API's ``Repo``) moves :attr:`view` on checkout, commit and
     join; a :class:`CheckoutStore` reads it at every operation. Lives in this
     layer so the store never imports the API.
+
+    An operation belongs to the checkout in force when it started. zarr runs
+    one array write as a tree of concurrent tasks on its event loop; when one
+    task fails, ``gather`` raises while its siblings are still queued and may
+    spawn tasks of their own. Moving the checkout pins every task then in
+    flight on zarr's loop to the previous session, and a task inherits the pin
+    of its outermost pinned ancestor: a refused write's siblings stay refused,
+    and a write racing a commit fails with the committed session's error
+    instead of landing, half of it, in the next session.
     """
 
-    __slots__ = ("view",)
+    __slots__ = ("_lock", "_pinned", "_view")
 
     def __init__(self, view: SessionView | None = None) -> None:
-        self.view = view
+        self._view = view
+        self._pinned: weakref.WeakKeyDictionary[asyncio.Task[Any], SessionView] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    @property
+    def view(self) -> SessionView | None:
+        """The session of the current checkout (None before the first checkout)."""
+        return self._view
+
+    @view.setter
+    def view(self, new: SessionView | None) -> None:
+        with self._lock:
+            old = self._view
+            if old is not None and new is not old:
+                for task in _tasks_in_flight():
+                    self._pinned.setdefault(task, old)
+            self._view = new
 
     def current(self) -> SessionView:
-        view = self.view
+        """The session of the current checkout.
+
+        Raises
+        ------
+        SessionError
+            Before the first checkout.
+        """
+        view = self._view
         if view is None:
             raise SessionError("This repository has no checkout yet; call repo.checkout().")
         return view
+
+    def for_operation(self) -> SessionView:
+        """The session the calling operation is bound to: its pinned one, else the current one."""
+        bound = _OPERATION_VIEW.get()
+        if bound is not None:
+            return bound
+        try:
+            task = asyncio.current_task()
+        except RuntimeError:  # not on an event loop: a synchronous call
+            task = None
+        pinned = None
+        with self._lock:
+            while task is not None:
+                pinned = self._pinned.get(task, pinned)
+                task = _parents.get(task)
+        return pinned if pinned is not None else self.current()
+
+
+# Which task created which, on zarr's loop: an operation is a tree of tasks.
+_parents: weakref.WeakKeyDictionary[asyncio.Task[Any], asyncio.Task[Any]] = weakref.WeakKeyDictionary()
+
+
+def track_operations() -> None:
+    """Record task parentage on zarr's event loop (idempotent), so pins reach subtasks."""
+    loop = zarr.core.sync._get_loop()
+    if getattr(loop, "_arraylake_nb_tracked", False):
+        return
+    previous = loop.get_task_factory()
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, context: Any = None) -> asyncio.Task[Any]:
+        kwargs = {} if context is None else {"context": context}
+        task = previous(loop, coro, **kwargs) if previous is not None else asyncio.Task(coro, loop=loop, **kwargs)
+        parent = asyncio.current_task(loop)
+        if parent is not None:
+            _parents[task] = parent
+        return task
+
+    loop.set_task_factory(factory)
+    loop._arraylake_nb_tracked = True  # type: ignore[attr-defined]
+
+
+def _tasks_in_flight() -> set[asyncio.Task[Any]]:
+    # Only zarr's own loop: it runs the synchronous API's operations. A caller
+    # awaiting zarr on its own loop is the one moving the checkout, and follows it.
+    loop = zarr.core.sync.loop[0]
+    if loop is None or loop.is_closed():
+        return set()
+    return asyncio.all_tasks(loop)  # safe from another thread: it copies the task set first
 
 
 def _bound(state: dict[str, Any]) -> ArraylakeStore:
@@ -397,6 +502,7 @@ class CheckoutStore(ArraylakeStore):
         self.repo_path = str(Path(repo_path).resolve())
         self._checkout = checkout
         self._engine = None
+        track_operations()
 
     # The bound store's attributes, read from the current session.
     @property  # type: ignore[override]
@@ -418,7 +524,7 @@ class CheckoutStore(ArraylakeStore):
     @property
     def read_only(self) -> bool:
         """Whether the current checkout refuses writes (an old commit, a tag, ``for_writing=False``)."""
-        return not self._checkout.current().writable
+        return not self._checkout.for_operation().writable
 
     @property  # type: ignore[override]
     def _read_only(self) -> bool:
@@ -429,10 +535,13 @@ class CheckoutStore(ArraylakeStore):
         pass  # zarr's Store.__init__ sets it; the checkout decides.
 
     def _state(self) -> SessionView:
-        return self._checkout.current()
+        return self._checkout.for_operation()
+
+    def _operation_view(self) -> SessionView | None:
+        return self._checkout.for_operation()
 
     def _check_writable(self) -> None:
-        view = self._checkout.current()
+        view = self._checkout.for_operation()
         if not view.writable:
             view.check_writable()  # names the reason: old commit, tag, read-only checkout
             raise ReadOnlyError(f"{READ_ONLY_MESSAGE}: the current checkout cannot write.")

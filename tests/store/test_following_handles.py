@@ -155,3 +155,57 @@ def test_writes_refused_through_held_array_on_read_only_checkout(client: Client)
     with pytest.raises(ReadOnlyError, match=READ_ONLY_MESSAGE):
         t[:] = 0
     assert t[:].tolist() == [0, 1]
+
+
+def test_a_refused_write_leaves_nothing_behind_after_checking_out_a_branch(repo) -> None:
+    # zarr writes chunks as concurrent tasks; when one is refused, its siblings
+    # are still queued. Checking out the branch right away must not let them
+    # land in the branch's new session: they belong to the refused operation.
+    t = repo.root_group.create_array("t", shape=(400,), chunks=(1,), dtype="i4")
+    t[:] = 1
+    c1 = repo.commit("a")
+    t[:] = 2
+    repo.commit("b")
+    for _ in range(5):
+        with pytest.warns(UserWarning):
+            repo.checkout(c1)
+        with pytest.raises(NotOnBranchError):
+            t[:] = 3
+        repo.checkout("main")
+        assert repo.status().total == 0
+        assert (t[:] == 2).all()
+
+
+
+def test_a_write_racing_a_commit_lands_whole_in_one_session(repo) -> None:
+    # The operation belongs to the session it started in: its chunks are in
+    # that commit, or it fails with the committed session's error; none of it
+    # spills into the session the commit opened.
+    import threading
+
+    t = repo.root_group.create_array("t", shape=(300,), chunks=(1,), dtype="i4")
+    t[:] = 0
+    repo.commit("zeros")
+    outcomes = []
+    for value in range(1, 6):
+        started = threading.Event()
+
+        def write(value: int = value, started: threading.Event = started) -> None:
+            started.set()
+            try:
+                t[:] = value
+                outcomes.append("written")
+            except SessionCommittedError:
+                outcomes.append("refused")
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        started.wait()
+        repo.root_group.attrs["round"] = value
+        repo.commit(f"during write {value}")
+        writer.join()
+        spilled = repo.status().total
+        assert spilled in (0, 300), f"{spilled} of 300 chunks of one write spilled into the next session"
+        if spilled:
+            repo.commit(f"write {value}")
+    assert outcomes and set(outcomes) <= {"written", "refused"}
