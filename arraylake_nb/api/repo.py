@@ -332,7 +332,8 @@ class Repo:
         metadata = {**hooks.commit_metadata(), **(metadata or {})}
         row = self._engine.commit(
             state, message, auto_ff=auto_ff, author=self._author,
-            metadata=json.dumps(metadata) if metadata else None, progress=hooks.progress,
+            metadata=json.dumps(metadata) if metadata else None,
+            progress=lambda total, what: hooks.progress(total, what, unit="changes"),
         )
         if row is None:
             warnings.warn("No changes to commit.", NothingToCommitWarning, stacklevel=2)
@@ -558,7 +559,10 @@ class Repo:
         """
         self._require_state()
         if self._store is None:
-            self._store = CheckoutStore(self._engine.path, self._checkout)
+            self._store = CheckoutStore(
+                self._engine.path, self._checkout,
+                progress=lambda total, what: hooks.progress(total, what, unit="chunks"),
+            )
         return self._store
 
     @property
@@ -601,7 +605,7 @@ class Repo:
         (old → new) and, per array, the chunks changed (count and grid coordinates).
         """
         a, b = self._version(from_ref), self._version(to_ref)
-        with hooks.progress(len(a.docs), "Comparing nodes", min_total=500) as advance:
+        with hooks.progress(len(a.docs), "Comparing nodes", min_total=500, unit="nodes") as advance:
             return diff_views(a, b, progress=lambda i: advance())
 
     def tree(self, prefix: str = "", depth: int = 10, filter: str | None = None) -> Tree:
@@ -641,12 +645,15 @@ class Repo:
         files older than ``older_than`` are removed, which protects chunks a
         writer in another process has stored but not yet recorded.
         """
-        removed, freed, journals = self._engine.gc(_seconds(older_than))
+        removed, freed, journals = self._engine.gc(
+            _seconds(older_than),
+            progress=lambda total, what: hooks.progress(total, what, min_total=10_000, unit="chunks"),
+        )
         return GcReport(removed, freed, journals)
 
     def fsck(self) -> FsckReport:
         """Verify every chunk reachable from any commit or live session; report missing or corrupt ones by key."""
-        r = self._engine.fsck(progress=lambda total, what: hooks.progress(total, what, min_total=1000))
+        r = self._engine.fsck(progress=lambda total, what: hooks.progress(total, what, min_total=1000, unit="chunks"))
         return FsckReport(r.checked_chunks, r.missing, r.corrupt, r.unreachable_chunks, r.stale_sessions)
 
     def __repr__(self) -> str:

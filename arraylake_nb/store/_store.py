@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextvars import ContextVar
@@ -28,6 +29,7 @@ from zarr.abc.store import (
 from zarr.core.buffer import Buffer, BufferPrototype, default_buffer_prototype
 
 from arraylake_nb.engine import keys as zkeys
+from arraylake_nb.engine.progress import Progress
 from arraylake_nb.engine.repository import RepoEngine
 from arraylake_nb.engine.session import READ_ONLY_MESSAGE, SessionView
 from arraylake_nb.engine.values import ChunkRef, Doc, Value
@@ -86,6 +88,9 @@ class ArraylakeStore(Store):
     supports_listing = True
     supports_partial_writes = False
     supports_consolidated_metadata = False
+    # Where long writes report (the API's reporter, for repo.store); a store
+    # bound to one session, or unpickled on a worker, reports nothing.
+    _progress: Progress | None = None
 
     def __init__(
         self,
@@ -303,6 +308,8 @@ class ArraylakeStore(Store):
             raise TypeError(f"ArraylakeStore.set(): `value` must be a Buffer instance. Got {type(value)}.")
         # A view, not a copy: the chunk store hashes and writes it directly.
         await self._in_thread(self._write, key, memoryview(value.as_buffer_like()).cast("B"))
+        if self._progress is not None and not zkeys.is_metadata_key(key):
+            _count_write(self._progress)
 
     async def set_if_not_exists(self, key: str, value: Buffer) -> None:
         """Write ``key`` only if it holds no value (checked and written atomically in this process).
@@ -462,10 +469,64 @@ def track_operations() -> None:
         parent = asyncio.current_task(loop)
         if parent is not None:
             _parents[task] = parent
+        else:
+            # Registered before zarr's sync() chains the task to its caller's
+            # future, so a write's progress is gone before the call returns.
+            task.add_done_callback(_operation_done)
         return task
 
     loop.set_task_factory(factory)
     loop._arraylake_nb_tracked = True  # type: ignore[attr-defined]
+
+
+WRITE_PROGRESS_AFTER = 1.0
+"""Seconds one operation (say ``array[:] = data``) writes before it shows progress."""
+
+
+class _WriteMeter:
+    __slots__ = ("advance", "reporter", "start", "written")
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+        self.written = 0
+        self.reporter: Any = None
+        self.advance: Callable[..., None] | None = None
+
+    def close(self) -> None:
+        if self.reporter is not None:
+            self.reporter.__exit__(None, None, None)
+            self.reporter = self.advance = None
+
+
+# One meter per operation (the root task of its tree), touched only on zarr's loop.
+_meters: weakref.WeakKeyDictionary[asyncio.Task[Any], _WriteMeter] = weakref.WeakKeyDictionary()
+
+
+def _operation_done(task: asyncio.Task[Any]) -> None:
+    meter = _meters.pop(task, None)
+    if meter is not None:
+        meter.close()
+
+
+def _count_write(progress: Progress) -> None:
+    # The total of an array write is not known to the store; a counter appears
+    # once the operation has written for WRITE_PROGRESS_AFTER seconds, and goes
+    # when its root task ends.
+    task = asyncio.current_task()
+    if task is None:
+        return
+    while (parent := _parents.get(task)) is not None:
+        task = parent
+    meter = _meters.get(task)
+    if meter is None:
+        meter = _meters[task] = _WriteMeter()
+    meter.written += 1
+    if meter.advance is not None:
+        meter.advance()
+    elif time.monotonic() - meter.start >= WRITE_PROGRESS_AFTER and not task.done():
+        meter.reporter = progress(None, "Writing chunks")
+        meter.advance = meter.reporter.__enter__()
+        meter.advance(meter.written)
 
 
 def _tasks_in_flight() -> set[asyncio.Task[Any]]:
@@ -497,11 +558,12 @@ class CheckoutStore(ArraylakeStore):
     :meth:`with_read_only` likewise returns a store bound to the current session.
     """
 
-    def __init__(self, repo_path: str | Path, checkout: Checkout) -> None:
+    def __init__(self, repo_path: str | Path, checkout: Checkout, progress: Progress | None = None) -> None:
         Store.__init__(self, read_only=False)
         self.repo_path = str(Path(repo_path).resolve())
         self._checkout = checkout
         self._engine = None
+        self._progress = progress
         track_operations()
 
     # The bound store's attributes, read from the current session.
