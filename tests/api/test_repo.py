@@ -435,3 +435,19 @@ def test_checkout_of_a_commit_warns_with_the_way_back(client: Client) -> None:
     # a second read-only checkout still names the branch the repo was last on
     with pytest.warns(NotOnBranchWarning, match=r"repo.checkout\('dev'\)"):
         repo.checkout(first[:8])
+
+
+def test_close_finishes_background_cleanup_so_the_root_can_be_removed(tmp_path) -> None:
+    import shutil
+
+    root = tmp_path / "root"
+    with Client(root=root) as client:
+        repo = client.create_repo("org/tmp")
+        for i in range(5):
+            repo.root_group.attrs["i"] = i
+            repo.commit(f"c{i}")
+        # Committed sessions' folders are deleted by a background thread once the process is quiet.
+        pending = list((root / "org" / "tmp" / "sessions").glob(".removing-*"))
+        assert pending
+    assert not list((root / "org" / "tmp" / "sessions").glob(".removing-*"))
+    shutil.rmtree(root)
