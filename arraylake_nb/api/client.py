@@ -7,6 +7,7 @@ import os
 import secrets
 import shutil
 from pathlib import Path
+from typing import Self
 
 from arraylake_nb.api.repo import AsyncRepo, Repo
 from arraylake_nb.config import Author, default_root, resolve_author, resolve_durability
@@ -185,7 +186,7 @@ class Client:
         """
         finish_removals()
 
-    def __enter__(self) -> Client:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -248,7 +249,7 @@ class AsyncClient:
         """Finish this process's background work on repositories (see :meth:`Client.close`)."""
         await asyncio.to_thread(finish_removals)
 
-    async def __aenter__(self) -> AsyncClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
