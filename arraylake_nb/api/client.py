@@ -7,9 +7,11 @@ import os
 import secrets
 import shutil
 from pathlib import Path
+from typing import Self
 
 from arraylake_nb.api.repo import AsyncRepo, Repo
 from arraylake_nb.config import Author, default_root, resolve_author, resolve_durability
+from arraylake_nb.engine.journal import finish_removals
 from arraylake_nb.engine.lease import check_timeout
 from arraylake_nb.engine.names import validate_org, validate_repo_name
 from arraylake_nb.engine.repository import METASTORE_FILE, RepoEngine
@@ -93,6 +95,7 @@ class _ClientCore:
         if not (path / METASTORE_FILE).exists():
             raise RepoNotFoundError(f"Repository {name!r} does not exist under {self.root}.")
         RepoEngine.forget(path)
+        finish_removals()  # our cleanup thread must not be deleting inside it as it goes
         trash = path.parent / f".deleting-{path.name}-{secrets.token_hex(4)}"
         os.rename(path, trash)
         shutil.rmtree(trash)
@@ -173,6 +176,22 @@ class Client:
         """Delete a repository and all its data; refuses unless both flags are True."""
         self._core.delete(name, imsure, imreallysure)
 
+    def close(self) -> None:
+        """Finish this process's background work on repositories: deleting committed sessions' folders.
+
+        Call it before removing the root directory yourself (a tutorial's
+        temporary root, say): afterwards nothing in this process deletes files
+        under the root until the next commit. The client stays usable.
+        ``with Client(...) as client:`` calls it on leaving the block.
+        """
+        finish_removals()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def __repr__(self) -> str:
         return f"<arraylake_nb.Client root='{self.root}'>"
 
@@ -225,3 +244,13 @@ class AsyncClient:
     async def delete_repo(self, name: str, imsure: bool = False, imreallysure: bool = False) -> None:
         """Delete a repository; refuses unless both flags are True."""
         await asyncio.to_thread(self._core.delete, name, imsure, imreallysure)
+
+    async def close(self) -> None:
+        """Finish this process's background work on repositories (see :meth:`Client.close`)."""
+        await asyncio.to_thread(finish_removals)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

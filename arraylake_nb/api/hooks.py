@@ -47,17 +47,26 @@ def commit_metadata() -> dict[str, Any]:
 
 
 def set_progress(progress: Progress | None) -> None:
-    """Report long work (commit preparation, fsck, diff) through ``progress``; None: the default bars."""
+    """Report long work through ``progress``; None: the default bars.
+
+    ``progress(total, description)`` returns a context manager yielding
+    ``advance(n=1)``; ``total`` is None for work of unknown length (a long
+    array write). Reported: commit preparation, fsck, gc, diff, long writes.
+    """
     global _progress
     _progress = progress
 
 
-def progress(total: int, description: str, min_total: int = 10_000) -> AbstractContextManager[Callable[..., None]]:
-    """A reporter for ``total`` steps: the registered one, else the display layer's bars."""
-    if total < min_total:
+def progress(total: int | None, description: str, min_total: int = 10_000,
+             unit: str = "items") -> AbstractContextManager[Callable[..., None]]:
+    """A reporter for ``total`` steps (None: unknown): the registered one, else the display layer's bars.
+
+    Work of fewer than ``min_total`` known steps reports nothing.
+    """
+    if total is not None and total < min_total:
         return no_progress(total, description)
     if _progress is not None:
         return _progress(total, description)
     from arraylake_nb.display import progress_bars
 
-    return progress_bars(total, description, min_total=0)
+    return progress_bars(total, description, min_total=0, unit=unit)

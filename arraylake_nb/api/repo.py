@@ -56,7 +56,7 @@ from arraylake_nb.models import (
     summarise_changes,
 )
 from arraylake_nb.storage import ChunkStorage
-from arraylake_nb.store import ArraylakeStore, root_group
+from arraylake_nb.store import ArraylakeStore, Checkout, CheckoutStore, root_group
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -158,10 +158,10 @@ class Repo:
         self._name = name
         self._author = author
         self._durability = durability
-        self._state: SessionView | None = None
+        self._checkout = Checkout()  # the current session; repo.store follows it
+        self._store: CheckoutStore | None = None
         # The branch to name when a checkout of a tag or commit makes the repo read-only.
         self._last_branch = "main"
-        self._store: ArraylakeStore | None = None
 
     @classmethod
     def from_metastore_and_chunkstore(cls, metastore_db: Metastore, chunkstore: ChunkStorage, name: str,
@@ -203,6 +203,15 @@ class Repo:
         self._engine.metastore.info()
 
     # -- session plumbing -------------------------------------------------
+    @property
+    def _state(self) -> SessionView | None:
+        return self._checkout.view
+
+    @_state.setter
+    def _state(self, state: SessionView) -> None:
+        # Stores, groups and arrays reached through repo.store follow this pointer.
+        self._checkout.view = state
+
     def _require_state(self) -> SessionView:
         if self._state is None:
             raise SessionError(
@@ -220,7 +229,6 @@ class Repo:
                 stacklevel=3,
             )
         self._state = state
-        self._store = None
         if state.meta.branch is not None:
             self._last_branch = state.meta.branch
 
@@ -324,7 +332,8 @@ class Repo:
         metadata = {**hooks.commit_metadata(), **(metadata or {})}
         row = self._engine.commit(
             state, message, auto_ff=auto_ff, author=self._author,
-            metadata=json.dumps(metadata) if metadata else None, progress=hooks.progress,
+            metadata=json.dumps(metadata) if metadata else None,
+            progress=lambda total, what: hooks.progress(total, what, unit="changes"),
         )
         if row is None:
             warnings.warn("No changes to commit.", NothingToCommitWarning, stacklevel=2)
@@ -335,7 +344,6 @@ class Repo:
             durability=self._durability,
         )
         self._state = fresh
-        self._store = None
         return row.id
 
     @contextmanager
@@ -540,10 +548,21 @@ class Repo:
 
     @property
     def store(self) -> ArraylakeStore:
-        """The zarr Store of the current session (read-only off a branch tip)."""
-        state = self._require_state()
-        if self._store is None or self._store.session_id != state.meta.id:
-            self._store = ArraylakeStore.for_session(self._engine.path, state)
+        """The zarr Store of the current checkout (read-only off a branch tip).
+
+        One store per Repo that follows the checkout: arrays and groups opened
+        through it (or :attr:`root_group`) keep working after :meth:`commit`
+        (writes go to the new session), read an old commit read-only after
+        :meth:`checkout` of it, and write again after a checkout of a branch.
+        Pickled (e.g. to dask workers), it is pinned to the session current at
+        that moment; ``store.with_read_only()`` is bound to the current session too.
+        """
+        self._require_state()
+        if self._store is None:
+            self._store = CheckoutStore(
+                self._engine.path, self._checkout,
+                progress=lambda total, what: hooks.progress(total, what, unit="chunks"),
+            )
         return self._store
 
     @property
@@ -586,7 +605,7 @@ class Repo:
         (old → new) and, per array, the chunks changed (count and grid coordinates).
         """
         a, b = self._version(from_ref), self._version(to_ref)
-        with hooks.progress(len(a.docs), "Comparing nodes", min_total=500) as advance:
+        with hooks.progress(len(a.docs), "Comparing nodes", min_total=500, unit="nodes") as advance:
             return diff_views(a, b, progress=lambda i: advance())
 
     def tree(self, prefix: str = "", depth: int = 10, filter: str | None = None) -> Tree:
@@ -626,12 +645,15 @@ class Repo:
         files older than ``older_than`` are removed, which protects chunks a
         writer in another process has stored but not yet recorded.
         """
-        removed, freed, journals = self._engine.gc(_seconds(older_than))
+        removed, freed, journals = self._engine.gc(
+            _seconds(older_than),
+            progress=lambda total, what: hooks.progress(total, what, min_total=10_000, unit="chunks"),
+        )
         return GcReport(removed, freed, journals)
 
     def fsck(self) -> FsckReport:
         """Verify every chunk reachable from any commit or live session; report missing or corrupt ones by key."""
-        r = self._engine.fsck(progress=lambda total, what: hooks.progress(total, what, min_total=1000))
+        r = self._engine.fsck(progress=lambda total, what: hooks.progress(total, what, min_total=1000, unit="chunks"))
         return FsckReport(r.checked_chunks, r.missing, r.corrupt, r.unreachable_chunks, r.stale_sessions)
 
     def __repr__(self) -> str:
@@ -716,7 +738,7 @@ class AsyncRepo:
 
     @property
     def store(self) -> ArraylakeStore:
-        """The zarr Store of the current session."""
+        """The zarr Store of the current checkout (follows checkouts and commits, like ``Repo.store``)."""
         return self._repo.store
 
     ping = _in_thread("ping")

@@ -742,7 +742,16 @@ class _Janitor:
         self._pending: list[Path] = []
         self._last = 0.0
         self._cond = threading.Condition()
+        self._deleting = threading.Lock()  # held while a batch is being deleted
         threading.Thread(target=self._run, name="arraylake-nb-cleanup", daemon=True).start()
+
+    def finish(self) -> None:
+        """Delete everything pending now, and wait for a batch being deleted."""
+        with self._deleting:
+            with self._cond:
+                batch, self._pending = self._pending, []
+            for path in batch:
+                shutil.rmtree(path, ignore_errors=True)
 
     def add(self, path: Path) -> None:
         with self._cond:
@@ -759,9 +768,11 @@ class _Janitor:
                 if quiet > 0 and len(self._pending) < 10_000:
                     self._cond.wait(quiet)
                     continue
-                batch, self._pending = self._pending, []
-            for path in batch:
-                shutil.rmtree(path, ignore_errors=True)
+            with self._deleting:
+                with self._cond:
+                    batch, self._pending = self._pending, []
+                for path in batch:
+                    shutil.rmtree(path, ignore_errors=True)
 
 
 _janitor: _Janitor | None = None
@@ -778,6 +789,18 @@ def remove_later(path: Path) -> None:
         if _janitor is None or _janitor.pid != os.getpid():  # threads do not survive a fork
             _janitor = _Janitor()
     _janitor.add(path)
+
+
+def finish_removals() -> None:
+    """Delete now the folders :func:`remove_later` was given; return when none is being deleted.
+
+    After this, nothing of this process deletes files under a root until the
+    next commit, so the root itself can be removed safely.
+    """
+    with _janitor_lock:
+        janitor = _janitor if _janitor is not None and _janitor.pid == os.getpid() else None
+    if janitor is not None:
+        janitor.finish()
 
 
 def is_moved_aside(name: str) -> bool:

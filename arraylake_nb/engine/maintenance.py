@@ -150,7 +150,7 @@ class Maintenance:
         """See :func:`folder_status`."""
         return folder_status(folder, now)
 
-    def gc(self, older_than_seconds: float) -> tuple[int, int, int]:
+    def gc(self, older_than_seconds: float, progress: Progress | None = None) -> tuple[int, int, int]:
         """Remove chunk files and session folders nothing can reach any more.
 
         Kept: chunks reachable from any commit, chunks named by the logs of any
@@ -158,7 +158,8 @@ class Maintenance:
         a writer has stored but not yet logged). Removed: older chunk files
         nothing references, and folders of sessions that were committed,
         abandoned or have expired. Returns (chunks removed, bytes freed,
-        session folders removed).
+        session folders removed). ``progress(total, "Sweeping chunks")`` reports
+        the chunk files looked at.
 
         Live sessions are read *before* commits: a session that commits in
         between is then found among the commits, and one that starts in between
@@ -178,12 +179,15 @@ class Maintenance:
         _, reachable = self.reachable()
         keep |= set(reachable)
         removed = freed = 0
-        for digest in list(self.chunks.iter_digests()):
-            if digest not in keep:
-                size = self.chunks.remove_if_older(digest, cutoff)
-                if size is not None:
-                    removed += 1
-                    freed += size
+        stored = list(self.chunks.iter_digests())
+        with (progress or no_progress)(len(stored), "Sweeping chunks") as advance:
+            for digest in stored:
+                if digest not in keep:
+                    size = self.chunks.remove_if_older(digest, cutoff)
+                    if size is not None:
+                        removed += 1
+                        freed += size
+                advance()
         self.chunks.remove_stale_temps(older_than_seconds)
         folders_removed = sum(self._remove_folder(f, cutoff) for f in ended)
         # Folders a committer moved aside but did not get to delete before it exited.

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
-#: ``progress(total, description)`` -> context manager yielding ``advance(n=1)``.
-Progress = Callable[[int, str], AbstractContextManager[Callable[..., None]]]
+#: ``progress(total, description)`` -> context manager yielding ``advance(n=1)``;
+#: ``total`` is None when the length of the work is not known in advance.
+Progress = Callable[[int | None, str], AbstractContextManager[Callable[..., None]]]
 
 
 @contextmanager
-def no_progress(total: int, description: str) -> Iterator[Callable[..., None]]:
+def no_progress(total: int | None, description: str) -> Iterator[Callable[..., None]]:
     """A :data:`Progress` reporter that reports nothing.
 
     Parameters

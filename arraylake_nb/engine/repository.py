@@ -418,9 +418,9 @@ class RepoEngine:
         """See :func:`arraylake_nb.engine.maintenance.folder_status`."""
         return self.maintenance.folder_status(folder, now)
 
-    def gc(self, older_than_seconds: float) -> tuple[int, int, int]:
+    def gc(self, older_than_seconds: float, progress: Progress | None = None) -> tuple[int, int, int]:
         """See :meth:`Maintenance.gc <arraylake_nb.engine.maintenance.Maintenance.gc>`."""
-        return self.maintenance.gc(older_than_seconds)
+        return self.maintenance.gc(older_than_seconds, progress)
 
     def fsck(self, progress: Progress | None = None) -> FsckResult:
         """See :meth:`Maintenance.fsck <arraylake_nb.engine.maintenance.Maintenance.fsck>`."""

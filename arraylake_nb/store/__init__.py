@@ -4,6 +4,6 @@ Everything zarr-specific lives here; the engine below knows nothing of zarr.
 """
 
 from arraylake_nb.store._group import Group, root_group
-from arraylake_nb.store._store import ArraylakeStore
+from arraylake_nb.store._store import ArraylakeStore, Checkout, CheckoutStore
 
-__all__ = ["ArraylakeStore", "Group", "root_group"]
+__all__ = ["ArraylakeStore", "Checkout", "CheckoutStore", "Group", "root_group"]

@@ -10,10 +10,15 @@ hashed or written, so chunk writes proceed in parallel.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+import threading
+import time
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import zarr.core.sync
 from zarr.abc.store import (
     ByteRequest,
     OffsetByteRequest,
@@ -24,11 +29,18 @@ from zarr.abc.store import (
 from zarr.core.buffer import Buffer, BufferPrototype, default_buffer_prototype
 
 from arraylake_nb.engine import keys as zkeys
+from arraylake_nb.engine.progress import Progress
 from arraylake_nb.engine.repository import RepoEngine
 from arraylake_nb.engine.session import READ_ONLY_MESSAGE, SessionView
 from arraylake_nb.engine.values import ChunkRef, Doc, Value
-from arraylake_nb.errors import ReadOnlyError, SessionNotFoundError
+from arraylake_nb.errors import ReadOnlyError, SessionError, SessionNotFoundError
 from arraylake_nb.storage import slice_range
+
+T = TypeVar("T")
+
+# The session one store operation is bound to, carried into its worker thread
+# (asyncio.to_thread copies the context); see CheckoutStore.
+_OPERATION_VIEW: ContextVar[SessionView | None] = ContextVar("arraylake_nb_operation_view", default=None)
 
 
 def _bounds(byte_range: ByteRequest, size: int) -> tuple[int, int | None]:
@@ -76,6 +88,9 @@ class ArraylakeStore(Store):
     supports_listing = True
     supports_partial_writes = False
     supports_consolidated_metadata = False
+    # Where long writes report (the API's reporter, for repo.store); a store
+    # bound to one session, or unpickled on a worker, reports nothing.
+    _progress: Progress | None = None
 
     def __init__(
         self,
@@ -98,6 +113,7 @@ class ArraylakeStore(Store):
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, ArraylakeStore)
+            and not isinstance(other, CheckoutStore)
             and self.repo_path == other.repo_path
             and self.session_id == other.session_id
             and self.read_only == other.read_only
@@ -169,8 +185,23 @@ class ArraylakeStore(Store):
         self._state_ref = state
         return state
 
+    def _operation_view(self) -> SessionView | None:
+        """The session the running operation is bound to, if the store decides it per operation."""
+        return None
+
+    async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        # Blocking work goes to a worker thread, carrying the operation's session.
+        view = self._operation_view()
+        if view is None:
+            return await asyncio.to_thread(fn, *args)
+        token = _OPERATION_VIEW.set(view)
+        try:
+            return await asyncio.to_thread(fn, *args)
+        finally:
+            _OPERATION_VIEW.reset(token)
+
     async def _open(self) -> None:
-        await asyncio.to_thread(self._state)
+        await self._in_thread(self._state)
         await super()._open()
 
     @property
@@ -216,7 +247,7 @@ class ArraylakeStore(Store):
         """Read a key (or a byte range of it); None if it does not exist."""
         if byte_range is not None and not isinstance(byte_range, (RangeByteRequest, OffsetByteRequest, SuffixByteRequest)):
             raise TypeError(f"Unexpected byte_range, got {byte_range}.")
-        data = await asyncio.to_thread(self._read, key, byte_range)
+        data = await self._in_thread(self._read, key, byte_range)
         if data is None:
             return None
         return prototype.buffer.from_bytes(data)
@@ -229,7 +260,7 @@ class ArraylakeStore(Store):
 
     async def exists(self, key: str) -> bool:
         """True if ``key`` holds a value in the session's view."""
-        return await asyncio.to_thread(self._value, key) is not None
+        return await self._in_thread(self._value, key) is not None
 
     async def getsize(self, key: str) -> int:
         """The size in bytes of the value at ``key``.
@@ -239,7 +270,7 @@ class ArraylakeStore(Store):
         FileNotFoundError
             If ``key`` does not exist.
         """
-        v = await asyncio.to_thread(self._value, key)
+        v = await self._in_thread(self._value, key)
         if v is None:
             raise FileNotFoundError(key)
         return v.size
@@ -252,7 +283,7 @@ class ArraylakeStore(Store):
                 v.size for k in state.iter_keys(zkeys.dir_prefix(prefix)) if (v := state.get(k)) is not None
             )
 
-        return await asyncio.to_thread(total)
+        return await self._in_thread(total)
 
     # -- writing --------------------------------------------------------
     def _write(self, key: str, data: bytes | memoryview) -> None:
@@ -276,7 +307,9 @@ class ArraylakeStore(Store):
         if not isinstance(value, Buffer):
             raise TypeError(f"ArraylakeStore.set(): `value` must be a Buffer instance. Got {type(value)}.")
         # A view, not a copy: the chunk store hashes and writes it directly.
-        await asyncio.to_thread(self._write, key, memoryview(value.as_buffer_like()).cast("B"))
+        await self._in_thread(self._write, key, memoryview(value.as_buffer_like()).cast("B"))
+        if self._progress is not None and not zkeys.is_metadata_key(key):
+            _count_write(self._progress)
 
     async def set_if_not_exists(self, key: str, value: Buffer) -> None:
         """Write ``key`` only if it holds no value (checked and written atomically in this process).
@@ -294,7 +327,7 @@ class ArraylakeStore(Store):
                 if state.get(key) is None:
                     self._write(key, value.to_bytes())
 
-        await asyncio.to_thread(write)
+        await self._in_thread(write)
 
     def delete_sync(self, key: str) -> None:
         """Blocking :meth:`delete`."""
@@ -304,12 +337,12 @@ class ArraylakeStore(Store):
     async def delete(self, key: str) -> None:
         """Delete a key in the session; deleting a missing key is not an error."""
         self._check_writable()
-        await asyncio.to_thread(self._state().delete, key)
+        await self._in_thread(self._state().delete, key)
 
     async def delete_dir(self, prefix: str) -> None:
         """Delete everything inside a directory, in time proportional to its nodes."""
         self._check_writable()
-        await asyncio.to_thread(self._state().delete_prefix, zkeys.dir_prefix(prefix))
+        await self._in_thread(self._state().delete_prefix, zkeys.dir_prefix(prefix))
 
     async def clear(self) -> None:
         """Delete every key in the session's view."""
@@ -317,7 +350,7 @@ class ArraylakeStore(Store):
 
     # -- listing --------------------------------------------------------
     async def _keys(self, prefix: str) -> list[str]:
-        return await asyncio.to_thread(lambda: list(self._state().iter_keys(prefix)))
+        return await self._in_thread(lambda: list(self._state().iter_keys(prefix)))
 
     async def list(self) -> AsyncIterator[str]:
         """Every key in the session's view."""
@@ -348,4 +381,257 @@ class ArraylakeStore(Store):
                 return False
             return True
 
-        return await asyncio.to_thread(empty)
+        return await self._in_thread(empty)
+
+
+class Checkout:
+    """Which session a repository's current checkout is on.
+
+    The owner (the API's ``Repo``) moves :attr:`view` on checkout, commit and
+    join; a :class:`CheckoutStore` reads it at every operation. Lives in this
+    layer so the store never imports the API.
+
+    An operation belongs to the checkout in force when it started. zarr runs
+    one array write as a tree of concurrent tasks on its event loop; when one
+    task fails, ``gather`` raises while its siblings are still queued and may
+    spawn tasks of their own. Moving the checkout pins every task then in
+    flight on zarr's loop to the previous session, and a task inherits the pin
+    of its outermost pinned ancestor: a refused write's siblings stay refused,
+    and a write racing a commit fails with the committed session's error
+    instead of landing, half of it, in the next session.
+    """
+
+    __slots__ = ("_lock", "_pinned", "_view")
+
+    def __init__(self, view: SessionView | None = None) -> None:
+        self._view = view
+        self._pinned: weakref.WeakKeyDictionary[asyncio.Task[Any], SessionView] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    @property
+    def view(self) -> SessionView | None:
+        """The session of the current checkout (None before the first checkout)."""
+        return self._view
+
+    @view.setter
+    def view(self, new: SessionView | None) -> None:
+        with self._lock:
+            old = self._view
+            if old is not None and new is not old:
+                for task in _tasks_in_flight():
+                    self._pinned.setdefault(task, old)
+            self._view = new
+
+    def current(self) -> SessionView:
+        """The session of the current checkout.
+
+        Raises
+        ------
+        SessionError
+            Before the first checkout.
+        """
+        view = self._view
+        if view is None:
+            raise SessionError("This repository has no checkout yet; call repo.checkout().")
+        return view
+
+    def for_operation(self) -> SessionView:
+        """The session the calling operation is bound to: its pinned one, else the current one."""
+        bound = _OPERATION_VIEW.get()
+        if bound is not None:
+            return bound
+        try:
+            task = asyncio.current_task()
+        except RuntimeError:  # not on an event loop: a synchronous call
+            task = None
+        pinned = None
+        with self._lock:
+            while task is not None:
+                pinned = self._pinned.get(task, pinned)
+                task = _parents.get(task)
+        return pinned if pinned is not None else self.current()
+
+
+# Which task created which, on zarr's loop: an operation is a tree of tasks.
+_parents: weakref.WeakKeyDictionary[asyncio.Task[Any], asyncio.Task[Any]] = weakref.WeakKeyDictionary()
+
+
+def track_operations() -> None:
+    """Record task parentage on zarr's event loop (idempotent), so pins reach subtasks."""
+    loop = zarr.core.sync._get_loop()
+    if getattr(loop, "_arraylake_nb_tracked", False):
+        return
+    previous = loop.get_task_factory()
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, context: Any = None) -> asyncio.Task[Any]:
+        kwargs = {} if context is None else {"context": context}
+        task = previous(loop, coro, **kwargs) if previous is not None else asyncio.Task(coro, loop=loop, **kwargs)
+        parent = asyncio.current_task(loop)
+        if parent is not None:
+            _parents[task] = parent
+        else:
+            # Registered before zarr's sync() chains the task to its caller's
+            # future, so a write's progress is gone before the call returns.
+            task.add_done_callback(_operation_done)
+        return task
+
+    loop.set_task_factory(factory)
+    loop._arraylake_nb_tracked = True  # type: ignore[attr-defined]
+
+
+WRITE_PROGRESS_AFTER = 1.0
+"""Seconds one operation (say ``array[:] = data``) writes before it shows progress."""
+
+
+class _WriteMeter:
+    __slots__ = ("advance", "reporter", "start", "written")
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+        self.written = 0
+        self.reporter: Any = None
+        self.advance: Callable[..., None] | None = None
+
+    def close(self) -> None:
+        if self.reporter is not None:
+            self.reporter.__exit__(None, None, None)
+            self.reporter = self.advance = None
+
+
+# One meter per operation (the root task of its tree), touched only on zarr's loop.
+_meters: weakref.WeakKeyDictionary[asyncio.Task[Any], _WriteMeter] = weakref.WeakKeyDictionary()
+
+
+def _operation_done(task: asyncio.Task[Any]) -> None:
+    meter = _meters.pop(task, None)
+    if meter is not None:
+        meter.close()
+
+
+def _count_write(progress: Progress) -> None:
+    # The total of an array write is not known to the store; a counter appears
+    # once the operation has written for WRITE_PROGRESS_AFTER seconds, and goes
+    # when its root task ends.
+    task = asyncio.current_task()
+    if task is None:
+        return
+    while (parent := _parents.get(task)) is not None:
+        task = parent
+    meter = _meters.get(task)
+    if meter is None:
+        meter = _meters[task] = _WriteMeter()
+    meter.written += 1
+    if meter.advance is not None:
+        meter.advance()
+    elif time.monotonic() - meter.start >= WRITE_PROGRESS_AFTER and not task.done():
+        meter.reporter = progress(None, "Writing chunks")
+        meter.advance = meter.reporter.__enter__()
+        meter.advance(meter.written)
+
+
+def _tasks_in_flight() -> set[asyncio.Task[Any]]:
+    # Only zarr's own loop: it runs the synchronous API's operations. A caller
+    # awaiting zarr on its own loop is the one moving the checkout, and follows it.
+    loop = zarr.core.sync.loop[0]
+    if loop is None or loop.is_closed():
+        return set()
+    return asyncio.all_tasks(loop)  # safe from another thread: it copies the task set first
+
+
+def _bound(state: dict[str, Any]) -> ArraylakeStore:
+    store = ArraylakeStore.__new__(ArraylakeStore)
+    store.__setstate__(state)
+    return store
+
+
+class CheckoutStore(ArraylakeStore):
+    """The store of a repository's current checkout (``repo.store``), whatever session that is.
+
+    Every operation goes to the session the :class:`Checkout` points at when it
+    runs, so arrays and groups opened through it keep working after a commit
+    (writes land in the new session), read an old commit read-only after a
+    checkout of it, and write again after a checkout of a branch.
+    :attr:`read_only` is true exactly while the checkout cannot write.
+
+    Pickling pins the session current at that moment: the clone is a plain
+    :class:`ArraylakeStore` bound to it (dask workers join that session).
+    :meth:`with_read_only` likewise returns a store bound to the current session.
+    """
+
+    def __init__(self, repo_path: str | Path, checkout: Checkout, progress: Progress | None = None) -> None:
+        Store.__init__(self, read_only=False)
+        self.repo_path = str(Path(repo_path).resolve())
+        self._checkout = checkout
+        self._engine = None
+        self._progress = progress
+        track_operations()
+
+    # The bound store's attributes, read from the current session.
+    @property  # type: ignore[override]
+    def _state_ref(self) -> SessionView:
+        return self._checkout.current()
+
+    @property  # type: ignore[override]
+    def session_id(self) -> str:
+        return self._checkout.current().meta.id
+
+    @property  # type: ignore[override]
+    def base_commit(self) -> str | None:
+        return self._checkout.current().meta.base_commit
+
+    @property  # type: ignore[override]
+    def branch(self) -> str | None:
+        return self._checkout.current().meta.branch
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the current checkout refuses writes (an old commit, a tag, ``for_writing=False``)."""
+        return not self._checkout.for_operation().writable
+
+    @property  # type: ignore[override]
+    def _read_only(self) -> bool:
+        return self.read_only
+
+    @_read_only.setter
+    def _read_only(self, value: bool) -> None:
+        pass  # zarr's Store.__init__ sets it; the checkout decides.
+
+    def _state(self) -> SessionView:
+        return self._checkout.for_operation()
+
+    def _operation_view(self) -> SessionView | None:
+        return self._checkout.for_operation()
+
+    def _check_writable(self) -> None:
+        view = self._checkout.for_operation()
+        if not view.writable:
+            view.check_writable()  # names the reason: old commit, tag, read-only checkout
+            raise ReadOnlyError(f"{READ_ONLY_MESSAGE}: the current checkout cannot write.")
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, CheckoutStore)
+            and self.repo_path == other.repo_path
+            and self._checkout is other._checkout
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.repo_path, id(self._checkout)))
+
+    def __repr__(self) -> str:
+        view = self._checkout.view
+        if view is None:
+            return f"ArraylakeStore('{self.repo_path}', following the checkout, no checkout yet)"
+        mode = "read-write" if view.writable else "read-only"
+        return f"ArraylakeStore('{self.repo_path}', following the checkout, session={view.meta.id[:8]}, {mode})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_bound, (self.__getstate__(),))
+
+    def with_read_only(self, read_only: bool = False) -> ArraylakeStore:
+        """A store bound to the current session (it does not follow later checkouts)."""
+        view = self._checkout.current()
+        return ArraylakeStore(
+            self.repo_path, view.meta.id, read_only=read_only,
+            base_commit=view.meta.base_commit, branch=view.meta.branch,
+        )

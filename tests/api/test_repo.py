@@ -370,8 +370,11 @@ def test_identical_changes_on_both_sides_are_not_a_conflict(client: Client) -> N
         a.commit("a changes x differently")
 
 
-def test_handles_from_a_committed_session_refuse_writes(repo) -> None:
-    arr = repo.root_group.create_array("x", shape=(4,), chunks=(2,), dtype="i4")
+def test_handles_bound_to_a_committed_session_refuse_writes(repo) -> None:
+    # Handles through repo.root_group follow the checkout (tests/store/test_following_handles.py);
+    # a store bound to one session keeps it, and refuses writes once it is committed.
+    repo.root_group.create_array("x", shape=(4,), chunks=(2,), dtype="i4")
+    arr = zarr.open_array(repo.store.with_read_only(False), path="x")
     arr[:] = 1
     repo.commit("x")
     with pytest.raises(SessionError, match="was committed"):
@@ -432,3 +435,19 @@ def test_checkout_of_a_commit_warns_with_the_way_back(client: Client) -> None:
     # a second read-only checkout still names the branch the repo was last on
     with pytest.warns(NotOnBranchWarning, match=r"repo.checkout\('dev'\)"):
         repo.checkout(first[:8])
+
+
+def test_close_finishes_background_cleanup_so_the_root_can_be_removed(tmp_path) -> None:
+    import shutil
+
+    root = tmp_path / "root"
+    with Client(root=root) as client:
+        repo = client.create_repo("org/tmp")
+        for i in range(5):
+            repo.root_group.attrs["i"] = i
+            repo.commit(f"c{i}")
+        # Committed sessions' folders are deleted by a background thread once the process is quiet.
+        pending = list((root / "org" / "tmp" / "sessions").glob(".removing-*"))
+        assert pending
+    assert not list((root / "org" / "tmp" / "sessions").glob(".removing-*"))
+    shutil.rmtree(root)
