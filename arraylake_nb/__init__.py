@@ -33,6 +33,23 @@ from arraylake_nb.store import ArraylakeStore
 __version__ = "0.1.0"
 
 
+def _notices_in_ipython() -> None:
+    # In IPython (a notebook, a terminal) a checkout off a branch tip says so in
+    # one line instead of a warning block naming the cell's temporary file; the
+    # category stays a UserWarning, so filters keep working.
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None:
+        from arraylake_nb.notebook.magics import _install_notice_hook
+
+        _install_notice_hook(shell)
+
+
+_notices_in_ipython()
+
+
 def load_ipython_extension(ipython):
     """``%load_ext arraylake_nb``: the ``%arraylake`` magics and commit provenance."""
     from arraylake_nb.notebook.magics import load_ipython_extension as load

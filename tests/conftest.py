@@ -24,3 +24,27 @@ def client(root: Path) -> Client:
 @pytest.fixture
 def repo(client: Client):
     return client.create_repo("earthmover/ocean")
+
+
+@pytest.fixture
+def run_in_kernel():
+    """Run code in a real IPython kernel (a fresh one per call); return the iopub messages of that run."""
+    from jupyter_client.manager import start_new_kernel
+
+    def run(code: str, timeout: float = 120) -> list[dict]:
+        km, kc = start_new_kernel(kernel_name="python3")
+        try:
+            messages = []
+            msg_id = kc.execute(code)
+            while True:
+                msg = kc.get_iopub_msg(timeout=timeout)
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                messages.append(msg)
+                if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                    return messages
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+
+    return run

@@ -72,25 +72,6 @@ print("written", repo.status().total)
 """
 
 
-def _run_in_kernel(code: str, timeout: float = 120) -> list[dict]:
-    from jupyter_client.manager import start_new_kernel
-
-    km, kc = start_new_kernel(kernel_name="python3")
-    try:
-        messages = []
-        msg_id = kc.execute(code)
-        while True:
-            msg = kc.get_iopub_msg(timeout=timeout)
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            messages.append(msg)
-            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-                return messages
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
-
-
 def _outputs(messages: list[dict]) -> tuple[list[dict], list[str], str]:
     displays = [m for m in messages if m["msg_type"] in ("display_data", "update_display_data")]
     stderr = [m["content"]["text"] for m in messages if m["msg_type"] == "stream" and m["content"]["name"] == "stderr"]
@@ -100,8 +81,8 @@ def _outputs(messages: list[dict]) -> tuple[list[dict], list[str], str]:
     return displays, stderr, stdout
 
 
-def test_a_long_write_in_a_notebook_shows_a_widget_and_leaves_nothing(tmp_path) -> None:
-    messages = _run_in_kernel(KERNEL_CODE.format(root=str(tmp_path)))
+def test_a_long_write_in_a_notebook_shows_a_widget_and_leaves_nothing(tmp_path, run_in_kernel) -> None:
+    messages = run_in_kernel(KERNEL_CODE.format(root=str(tmp_path)))
     displays, stderr, stdout = _outputs(messages)
     # Cleared before the write returns: the next line of the cell prints after it.
     kinds = [m["msg_type"] for m in messages]
@@ -116,9 +97,9 @@ def test_a_long_write_in_a_notebook_shows_a_widget_and_leaves_nothing(tmp_path) 
     assert last["content"]["transient"]["display_id"] == shown[-1]["content"]["transient"]["display_id"]
 
 
-def test_without_ipywidgets_the_notebook_bar_is_a_line_of_text(tmp_path) -> None:
+def test_without_ipywidgets_the_notebook_bar_is_a_line_of_text(tmp_path, run_in_kernel) -> None:
     code = "import sys\nsys.modules['ipywidgets'] = None\n" + KERNEL_CODE.format(root=str(tmp_path))
-    displays, stderr, stdout = _outputs(_run_in_kernel(code))
+    displays, stderr, stdout = _outputs(run_in_kernel(code))
     assert "written 402" in stdout and stderr == []
     texts = [d["content"]["data"].get("text/plain", "") for d in displays]
     assert any(t.startswith("Writing chunks: ") and " chunks · " in t for t in texts)

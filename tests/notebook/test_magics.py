@@ -182,3 +182,22 @@ def test_checkout_of_an_old_commit_shows_a_one_line_notice(ip, client: Client) -
     # and code that filters the warning still sees its category and text
     with pytest.warns(NotOnBranchWarning, match="You are not on a branch tip"):
         repo.checkout(first)
+
+
+def test_in_a_kernel_the_notice_needs_no_extension(tmp_path, run_in_kernel) -> None:
+    code = f"""
+from arraylake_nb import Client
+repo = Client(root={str(tmp_path)!r}).create_repo("earthmover/notice")
+repo.root_group.attrs["v"] = 1
+first = repo.commit("first")
+repo.root_group.attrs["v"] = 2
+repo.commit("second")
+repo.checkout(first)
+print(first[:8])
+"""
+    messages = run_in_kernel(code)
+    assert not [m for m in messages if m["msg_type"] == "error"]
+    streams = [m["content"] for m in messages if m["msg_type"] == "stream"]
+    short = "".join(s["text"] for s in streams if s["name"] == "stdout").strip()
+    stderr = "".join(s["text"] for s in streams if s["name"] == "stderr")
+    assert stderr == f"read-only at {short} — repo.checkout('main') to write again\n"
