@@ -1,0 +1,1 @@
+"""Real-browser tests: JupyterLab in Debian's chromium through Playwright (see conftest.py, lab.py)."""

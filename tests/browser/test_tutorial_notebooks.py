@@ -1,0 +1,58 @@
+"""The tutorial notebooks, run in JupyterLab in a real browser (issue 11).
+
+Each notebook is copied into the server's temporary root (the originals are never touched),
+opened, run with "Run All Cells", and photographed in the light and the dark theme
+(``<notebook-stem>-light.png`` / ``-dark.png`` in ``$ARRAYLAKE_NB_SCREENSHOTS``, else
+``build/screenshots/``). No output area may show a Python traceback except the cells that are
+marked as expected to raise (nbval's ``raises-exception`` tag or ``# NBVAL_RAISES_EXCEPTION``),
+and those must show theirs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .lab import DARK, LIGHT, REPO_ROOT, copy_notebook
+
+NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("0*.ipynb"))
+
+
+def test_the_tutorials_are_found():
+    assert [p.name[:3] for p in NOTEBOOKS] == ["01-", "02-", "03-", "04-"]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_tutorial_runs_in_jupyterlab(lab, screenshot_dir: Path, notebook: Path):
+    name = copy_notebook(notebook, lab.server)
+    lab.open_notebook(name)
+    lab.set_theme(LIGHT)
+
+    cells = lab.run_all(timeout=150)
+
+    # Photograph first, so a failing assertion below still leaves the pictures to look at.
+    light = lab.screenshot_notebook(screenshot_dir / f"{notebook.stem}-light.png")
+    lab.set_theme(DARK)
+    dark = lab.screenshot_notebook(screenshot_dir / f"{notebook.stem}-dark.png")
+    lab.set_theme(LIGHT)
+    assert light.stat().st_size > 0 and dark.stat().st_size > 0
+
+    code = [c for c in cells if c.type == "code" and c.source.strip()]
+    assert code, "the notebook has no code cells"
+    not_run = [c.index for c in code if c.execution_count is None]
+    assert not not_run, f"cells {not_run} did not run (Run All stopped early?)"
+
+    unexpected = {
+        c.index: [o.text[-1500:] for o in c.tracebacks] for c in code if c.tracebacks and not c.expected_to_raise
+    }
+    assert not unexpected, f"{notebook.name}: tracebacks in cells not marked to raise: {unexpected}"
+
+    for c in code:
+        if c.expected_to_raise:
+            assert c.tracebacks, f"{notebook.name}: cell {c.index} is marked to raise but shows no error: {c.text!r}"
+
+    empty_stderr = [c.index for c in code for o in c.outputs if o.stderr and not o.text.strip()]
+    assert not empty_stderr, f"{notebook.name}: empty stderr output areas in cells {empty_stderr}"
+
+    assert not lab.page_errors, f"JavaScript errors in the page: {lab.page_errors}"
