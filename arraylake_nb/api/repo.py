@@ -645,9 +645,14 @@ class Repo:
     def summary(self) -> RepoSummary:
         """What the repo's notebook repr shows: checkout, session, uncommitted changes and the first nodes.
 
-        Cheap on any repository: the tree holds the first
-        :data:`~arraylake_nb.store._summary.SUMMARY_NODES` groups and arrays
-        (``tree.truncated`` counts the rest; :meth:`tree` lists them).
+        Cheap on any repository: the tree holds the first 10 groups and arrays,
+        level by level (``tree.truncated`` counts the rest; :meth:`tree` lists them),
+        and no node document but those of the arrays shown is parsed.
+
+        Returns
+        -------
+        RepoSummary
+            Renders like the other models (Rich, text, HTML, ``to_json()``).
         """
         state = self._state
         if state is None:
