@@ -249,10 +249,11 @@ class Transaction(_Serialised):
 
 @dataclass(frozen=True, slots=True)
 class Branch(_Rendered):
-    """A branch and the commit it points to (None on an empty branch)."""
+    """A branch, the commit it points to (None on an empty branch) and, when known, that commit's time."""
 
     name: str
     commit_id: str | None
+    tip_time: dt.datetime | None = None
 
     def __repr__(self) -> str:
         return f"<Branch {self.name} -> {self.commit_id}>"
@@ -549,6 +550,91 @@ class Tree(_Rendered):
 
     def __repr__(self) -> str:
         return f"<Tree of {len(self)} node(s) under '/{self.root.path}'>"
+
+
+@dataclass(frozen=True, slots=True)
+class RepoSummary(_Rendered):
+    """What a repository's notebook repr shows: its checkout, session, uncommitted changes and the top of its tree.
+
+    Attributes
+    ----------
+    name
+        The repository's ``org/name``.
+    session
+        The checked-out session; None before anything is checked out.
+    changes
+        Keys the session changed and has not committed (``repo.status().total``).
+    tree
+        The first few groups and arrays (``tree.truncated`` counts the rest); None before a checkout.
+    session_closed
+        Why the session takes no more writes, if it does not: ``"abandoned"``, ``"expired"``,
+        ``"committed as 1a2b3c4d"``; None for a live session.
+    """
+
+    name: str
+    session: SessionInfo | None
+    changes: int = 0
+    tree: Tree | None = None
+    session_closed: str | None = None
+
+    @property
+    def branch(self) -> str | None:
+        """The branch checked out; None when detached (a tag or an old commit) or not checked out."""
+        return self.session.branch if self.session else None
+
+    @property
+    def base_commit(self) -> str | None:
+        """The commit the session started from; None on an empty branch."""
+        return self.session.base_commit if self.session else None
+
+    @property
+    def read_only(self) -> bool:
+        """True when the checkout cannot write: detached, opened read-only, or not checked out."""
+        return self.session is None or self.session.branch is None or not self.session.for_writing
+
+    def __repr__(self) -> str:
+        return f"<RepoSummary {self.name} branch={self.branch} base={(self.base_commit or '')[:8]} changes={self.changes}>"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSummary(_Rendered):
+    """What a group's notebook repr shows: where it is, its attribute names and the top of its members' tree.
+
+    ``tree`` is rooted at the group; ``tree.truncated`` counts the members left out.
+    """
+
+    repo_name: str
+    path: str
+    attributes: tuple[str, ...]
+    tree: Tree
+    branch: str | None
+    base_commit: str | None
+    read_only: bool
+
+    def __repr__(self) -> str:
+        return f"<GroupSummary /{self.path} in {self.repo_name}: {len(self.tree) + self.tree.truncated} member(s)>"
+
+
+@dataclass(frozen=True, slots=True)
+class ArraySummary(_Rendered):
+    """What an array's notebook repr shows: where it is, shape, data type, chunks, fill value, attribute names.
+
+    ``chunks`` is None when the array has no regular chunk grid.
+    """
+
+    repo_name: str
+    path: str
+    shape: tuple[int, ...]
+    dtype: str
+    chunks: tuple[int, ...] | None
+    fill_value: Any
+    attributes: tuple[str, ...]
+    branch: str | None
+    base_commit: str | None
+    read_only: bool
+
+    def __repr__(self) -> str:
+        return f"<ArraySummary /{self.path} in {self.repo_name}: {self.shape} {self.dtype}>"
 
 
 @dataclass(frozen=True, slots=True)

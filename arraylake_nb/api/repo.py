@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import html
 import json
 import warnings
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from arraylake_nb import display
 from arraylake_nb.api import _tree, hooks
 from arraylake_nb.api._diff import VersionView, diff_views
 from arraylake_nb.config import Author
@@ -46,6 +48,7 @@ from arraylake_nb.models import (
     FsckReport,
     GcReport,
     RefList,
+    RepoSummary,
     SessionInfo,
     SessionList,
     SessionStatus,
@@ -56,7 +59,7 @@ from arraylake_nb.models import (
     summarise_changes,
 )
 from arraylake_nb.storage import ChunkStorage
-from arraylake_nb.store import ArraylakeStore, Checkout, CheckoutStore, root_group
+from arraylake_nb.store import ArraylakeStore, Checkout, CheckoutStore, root_group, short_tree
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -483,7 +486,12 @@ class Repo:
     @property
     def branches(self) -> RefList:
         """All branches (``"main" in repo.branches`` works)."""
-        return RefList([Branch(r.name, r.commit_id) for r in self._engine.metastore.list_refs("branch")], "branches")
+        return RefList([Branch(r.name, r.commit_id, self._commit_time(r.commit_id))
+                        for r in self._engine.metastore.list_refs("branch")], "branches")
+
+    def _commit_time(self, commit_id: str | None) -> dt.datetime | None:
+        row = self._engine.commit_row(commit_id) if commit_id else None
+        return _utc(row.created_at) if row is not None else None
 
     @property
     def tags(self) -> RefList:
@@ -522,7 +530,7 @@ class Repo:
                      self._author.name, self._author.email)
         if not self._engine.metastore.insert_ref(row):
             raise RefExistsError(f"Branch {branch_name!r} already exists; check it out with repo.checkout({branch_name!r}).")
-        return Branch(branch_name, base)
+        return Branch(branch_name, base, self._commit_time(base))
 
     def delete_branch(self, branch: str) -> None:
         """Delete a branch (not the one checked out); its commits stay reachable by id and tags."""
@@ -656,13 +664,71 @@ class Repo:
         r = self._engine.fsck(progress=lambda total, what: hooks.progress(total, what, min_total=1000, unit="chunks"))
         return FsckReport(r.checked_chunks, r.missing, r.corrupt, r.unreachable_chunks, r.stale_sessions)
 
+    def summary(self) -> RepoSummary:
+        """What the repo's notebook repr shows: checkout, session, uncommitted changes and the first nodes.
+
+        Cheap on any repository: the tree holds the first 10 groups and arrays,
+        level by level (``tree.truncated`` counts the rest; :meth:`tree` lists them),
+        and no node document but those of the arrays shown is parsed.
+
+        Returns
+        -------
+        RepoSummary
+            Renders like the other models (Rich, text, HTML, ``to_json()``).
+        """
+        state = self._state
+        if state is None:
+            return RepoSummary(self._name, None)
+        state.sync()
+        closed = None
+        if state.abandoned or state.meta.status == "abandoned":
+            closed = "abandoned"
+        elif state.committed_as or state.meta.status == "committed":
+            closed = f"committed as {(state.committed_as or '')[:8]}".rstrip()
+        elif state.writable and state.meta.expiration <= dt.datetime.now(dt.UTC).timestamp():
+            closed = "expired"
+        changes = 0 if closed else len(state.changed_keys())
+        return RepoSummary(self._name, _session_info(state.meta), changes, short_tree(state), closed)
+
     def __repr__(self) -> str:
-        return f"<arraylake_nb.Repo '{self._name}'>"
+        # Cheap, in-memory facts only: repr() also runs in tracebacks and debuggers.
+        return f"<arraylake_nb.Repo '{self._name}'{_checkout_words(self._state)}>"
 
     def _repr_html_(self) -> str:
-        import html
+        return _html_or_repr(self, self.summary)
 
-        return f"<code>&lt;arraylake_nb.Repo '{html.escape(self._name)}'&gt;</code>"
+    def __rich__(self) -> Any:
+        return display.rich_renderable(self.summary())
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        # Terminal IPython and a notebook's text/plain show the summary, as print() of a model does.
+        p.text(repr(self) if cycle else _text_or_repr(self, self.summary))
+
+
+def _checkout_words(state: SessionView | None) -> str:
+    if state is None:
+        return ", not checked out"
+    meta = state.meta
+    base = (meta.base_commit or "")[:8]
+    if meta.branch is None:
+        return f" detached at {base or 'empty'}, read-only"
+    where = f" on {meta.branch} at {base}" if base else f" on {meta.branch}, no commits yet"
+    return where + ("" if state.writable else ", read-only")
+
+
+def _html_or_repr(obj: object, summary: Callable[[], Any]) -> str:
+    # A repr must not break a notebook's output (an expired or abandoned session): fall back to repr().
+    try:
+        return display.html(summary())
+    except Exception:  # noqa: BLE001
+        return f"<code>{html.escape(repr(obj))}</code>"
+
+
+def _text_or_repr(obj: object, summary: Callable[[], Any]) -> str:
+    try:
+        return display.text(summary())
+    except Exception:  # noqa: BLE001 - see _html_or_repr
+        return repr(obj)
 
 
 def _relay_warnings(fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, list[warnings.WarningMessage]]:
@@ -766,9 +832,20 @@ class AsyncRepo:
     filter_metadata = _in_thread("filter_metadata")
     move = _in_thread("move")
     copy = _in_thread("copy")
+    summary = _in_thread("summary")
 
     def __repr__(self) -> str:
-        return f"<arraylake_nb.AsyncRepo '{self.name}'>"
+        return f"<arraylake_nb.AsyncRepo '{self.name}'{_checkout_words(self._repo._state)}>"
+
+    # Reprs run synchronously (a notebook formats outside the event loop) and are cheap: see Repo.summary.
+    def _repr_html_(self) -> str:
+        return _html_or_repr(self, self._repo.summary)
+
+    def __rich__(self) -> Any:
+        return display.rich_renderable(self._repo.summary())
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self) if cycle else _text_or_repr(self, self._repo.summary))
 
 
 class AsyncLocalSession(LocalSession):

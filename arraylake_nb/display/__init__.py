@@ -20,6 +20,7 @@ from arraylake_nb import models as _models
 from arraylake_nb.display import _html, _json, _rich
 from arraylake_nb.display._progress import progress as progress_bars
 from arraylake_nb.models import (
+    ArraySummary,
     AttributeChange,
     Branch,
     ChunkChanges,
@@ -30,8 +31,10 @@ from arraylake_nb.models import (
     Diff,
     FsckReport,
     GcReport,
+    GroupSummary,
     NodeChange,
     RefList,
+    RepoSummary,
     SessionInfo,
     SessionList,
     SessionStatus,
@@ -111,6 +114,9 @@ rich_renderable.register(SessionStatus, _rich.session_status)
 rich_renderable.register(FsckReport, _rich.fsck_report)
 rich_renderable.register(Tree, _rich.tree)
 rich_renderable.register(Diff, _rich.diff)
+rich_renderable.register(RepoSummary, _rich.repo_summary)
+rich_renderable.register(GroupSummary, _rich.group_summary)
+rich_renderable.register(ArraySummary, _rich.array_summary)
 
 html.register(Commit, _html.commit)
 html.register(CommitLog, _html.commit_log)
@@ -125,6 +131,9 @@ html.register(SessionStatus, _html.session_status)
 html.register(FsckReport, _html.fsck_report)
 html.register(Tree, _html.tree)
 html.register(Diff, _html.diff)
+html.register(RepoSummary, _html.repo_summary)
+html.register(GroupSummary, _html.group_summary)
+html.register(ArraySummary, _html.array_summary)
 
 
 @functools.singledispatch
@@ -177,6 +186,9 @@ to_json.register(Tree, _json.tree)
 to_json.register(AttributeChange, _json.attribute_change)
 to_json.register(ChunkChanges, _json.chunk_changes)
 to_json.register(Diff, _json.diff)
+to_json.register(RepoSummary, _json.repo_summary)
+to_json.register(GroupSummary, _json.group_summary)
+to_json.register(ArraySummary, _json.array_summary)
 
 
 def text(model: object) -> str:

@@ -1,35 +1,54 @@
 """HTML renderers for notebooks: pure functions from a model to an HTML string.
 
 Every output is one ``<div class="alnb alnb-{model}">`` carrying the package
-stylesheet inline, so it renders the same wherever the notebook is opened.
-Every user string goes through :func:`html.escape`.
+stylesheet inline. The stylesheet only decorates: GitHub, nbviewer and
+untrusted notebooks drop ``<style>``, so structure carries the meaning (table
+cells, list items, one block per line, and explicit separators such as
+`` · `` between fields of a line). Times are ``<time>`` elements showing the
+human form of :mod:`._time` with the exact value on hover. Every user string
+goes through :func:`html.escape`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import importlib.resources
 import itertools
 from collections.abc import Callable, Sequence
 from html import escape
 
+from arraylake_nb.display import _time
 from arraylake_nb.display._rich import (
+    EMPTY_TREE,
     MAX_PROBLEMS,
+    NO_BRANCH,
     NO_COMMIT,
+    NO_COMMITS_YET,
+    array_facts,
+    attribute_names,
     author,
     base_commit_line,
     branch_line,
+    changes_line,
+    checkout_line,
     diff_lines,
+    empty_members,
     fsck_leftovers,
     fsck_summary,
-    iso,
     log_more_note,
+    next_page_note,
     node_change_line,
     node_key_count,
     problems,
+    ref_columns,
+    ref_time,
+    session_expiry_line,
     status_truncated_note,
+    summary_more_note,
 )
 from arraylake_nb.models import (
+    ArraySummary,
     Branch,
     Commit,
     CommitData,
@@ -37,12 +56,15 @@ from arraylake_nb.models import (
     CommitPage,
     Diff,
     FsckReport,
+    GroupSummary,
     RefList,
+    RepoSummary,
     SessionInfo,
     SessionList,
     SessionStatus,
     Tag,
     Tree,
+    TreeNode,
 )
 
 VISIBLE_ROWS = 20
@@ -69,11 +91,26 @@ def _empty(text: str) -> str:
     return f'<div class="alnb-empty">{escape(text)}</div>'
 
 
+SEP = '<span class="alnb-sep"> · </span>'
+"""Between the fields of one line: the text itself separates them when no stylesheet is applied."""
+
+
 def _id(commit_id: str | None, short: bool = False) -> str:
     if not commit_id:
         return f'<span class="alnb-none">{NO_COMMIT}</span>'
     shown = commit_id[:8] if short else commit_id
     return f'<code class="alnb-id" title="{escape(commit_id)}">{escape(shown)}</code>'
+
+
+def _time_element(t: dt.datetime, at: dt.datetime | None = None, *, with_zone: bool = False,
+                  text: str | None = None) -> str:
+    """``text`` (default: the human form of ``t``), the exact time on hover, machine-readable in ``datetime``."""
+    machine = t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t
+    shown = text if text is not None else _time.human(t, at, with_zone=with_zone)
+    return (
+        f'<time class="alnb-date" datetime="{escape(machine.isoformat())}" title="{escape(_time.exact(t))}">'
+        f"{escape(shown)}</time>"
+    )
 
 
 def _rows(rows: Sequence[str], total: int, container: Callable[[str], str]) -> str:
@@ -92,12 +129,32 @@ def _table(headers: Sequence[str]) -> Callable[[str], str]:
     return lambda body: f'<table class="alnb-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+def _kv_table(rows: Sequence[tuple[str, str]]) -> str:
+    body = "".join(f"<tr><th>{escape(key)}</th><td>{value}</td></tr>" for key, value in rows)
+    return f'<table class="alnb-table alnb-kv"><tbody>{body}</tbody></table>'
+
+
 def _lines(body: str) -> str:
     return f'<div class="alnb-lines">{body}</div>'
 
 
-def _entry(c: Commit, short: bool, provenance: bool = True) -> str:
-    labels = "".join(f'<span class="alnb-label">{escape(label)}</span>' for label in c.labels)
+def _labels(labels: Sequence[str]) -> str:
+    # The parentheses and commas read as git's "(main, tag: v1)" without a stylesheet; with it the labels are
+    # pills and the punctuation is hidden.
+    if not labels:
+        return ""
+    inner = '<span class="alnb-punct">, </span>'.join(
+        f'<span class="alnb-label">{escape(label)}</span>' for label in labels
+    )
+    return f' <span class="alnb-labels"><span class="alnb-punct">(</span>{inner}<span class="alnb-punct">)</span></span>'
+
+
+def _message(text: str) -> str:
+    # <br> rather than a newline: a stylesheet's white-space: pre-wrap would be gone with it.
+    return escape(text).replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def _entry(c: Commit, short: bool, at: dt.datetime, *, with_zone: bool, provenance: bool = True) -> str:
     extra = ""
     if provenance and (c.notebook or c.cell_source):
         where = f"<div>📓 {escape(c.notebook)}</div>" if c.notebook else ""
@@ -105,16 +162,23 @@ def _entry(c: Commit, short: bool, provenance: bool = True) -> str:
         extra = f'<details class="alnb-provenance"><summary>cell</summary>{where}{cell}</details>'
     return (
         '<div class="alnb-commit">'
-        f'<div class="alnb-commit-head">{_id(c.id, short)}{labels}'
-        f'<span class="alnb-author">{escape(c.author_entry)}</span>'
-        f'<span class="alnb-date">{escape(str(c.commit_time))}</span></div>'
-        f'<div class="alnb-message">{escape(c.message)}</div>'
+        f'<div class="alnb-commit-head">{_id(c.id, short)}{_labels(c.labels)}{SEP}'
+        f'<span class="alnb-author">{escape(c.author_entry)}</span>{SEP}'
+        f"{_time_element(c.commit_time, at, with_zone=with_zone)}</div>"
+        f'<div class="alnb-message">{_message(c.message)}</div>'
         f"{extra}</div>"
     )
 
 
+def _log(commits: Sequence[Commit], provenance: bool, notes: Sequence[str]) -> str:
+    at = _time.now()
+    body = "".join(_entry(c, short=True, at=at, with_zone=False, provenance=provenance) for c in commits)
+    notes = [*notes, _time.zone_note(c.commit_time for c in commits)]
+    return _wrap("commitlog", body + "".join(_note(n) for n in notes))
+
+
 def commit(c: Commit) -> str:
-    """One commit: full id, labels, author, date and message.
+    """One commit: full id, labels, author, date (with its zone) and message.
 
     Parameters
     ----------
@@ -124,11 +188,11 @@ def commit(c: Commit) -> str:
     -------
     str
     """
-    return _wrap("commit", _entry(c, short=False))
+    return _wrap("commit", _entry(c, short=False, at=_time.now(), with_zone=True))
 
 
 def commit_log(log: CommitLog) -> str:
-    """The newest ``log.page_size`` commits, short ids, and a count of the rest.
+    """The newest ``log.page_size`` commits, short ids, a count of the rest, and the time zone.
 
     Parameters
     ----------
@@ -140,14 +204,13 @@ def commit_log(log: CommitLog) -> str:
     str
     """
     if len(log) == 0:
-        return _wrap("commitlog", _empty("No commits yet"))
-    body = "".join(_entry(c, short=True, provenance=log.show_provenance) for c in log[: log.page_size])
+        return _wrap("commitlog", _empty(NO_COMMITS_YET))
     note = log_more_note(log)
-    return _wrap("commitlog", body + (_note(note) if note else ""))
+    return _log(log[: log.page_size], log.show_provenance, [note] if note else [])
 
 
 def commit_page(page: CommitPage) -> str:
-    """One page of history, short ids, and how to get the next.
+    """One page of history, short ids, how to get the next, and the time zone.
 
     Parameters
     ----------
@@ -158,10 +221,8 @@ def commit_page(page: CommitPage) -> str:
     str
     """
     if not page.commits:
-        return _wrap("commitlog", _empty("No commits yet"))
-    body = "".join(_entry(c, short=True) for c in page.commits)
-    note = f"Next page: repo.log_page(cursor={page.next_cursor!r})" if page.next_cursor else None
-    return _wrap("commitlog", body + (_note(note) if note else ""))
+        return _wrap("commitlog", _empty(NO_COMMITS_YET))
+    return _log(page.commits, False, [next_page_note(page)] if page.next_cursor else [])
 
 
 def commit_data(data: CommitData) -> str:
@@ -179,7 +240,7 @@ def commit_data(data: CommitData) -> str:
 
 
 def branch(b: Branch) -> str:
-    """``name -> commit``.
+    """``name -> commit``, and when the tip was committed if known.
 
     Parameters
     ----------
@@ -189,7 +250,8 @@ def branch(b: Branch) -> str:
     -------
     str
     """
-    return _wrap("branch", f'<span class="alnb-branch">{escape(b.name)}</span> -&gt; {_id(b.commit_id)}')
+    when = f'<span class="alnb-dim">, last commit {_time_element(b.tip_time, with_zone=True)}</span>' if b.tip_time else ""
+    return _wrap("branch", f'<span class="alnb-branch">{escape(b.name)}</span> -&gt; {_id(b.commit_id)}{when}')
 
 
 def tag(t: Tag) -> str:
@@ -207,18 +269,8 @@ def tag(t: Tag) -> str:
     return _wrap("tag", f'<span class="alnb-label">{escape(t.name)}</span> -&gt; {_id(t.commit_id)}{message}')
 
 
-def _ref_row(ref: Branch | Tag, with_message: bool, with_created: bool) -> str:
-    if isinstance(ref, Tag):
-        name_class, message, created = "alnb-label", ref.message or "", iso(ref.created_at) if ref.created_at else ""
-    else:
-        name_class, message, created = "alnb-branch", "", ""
-    cells = [f'<span class="{name_class}">{escape(ref.name)}</span>', _id(ref.commit_id)]
-    cells += [escape(message)] * with_message + [escape(created)] * with_created
-    return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
-
-
 def ref_list(refs: RefList) -> str:
-    """Table of names and commits (tags add message and creation time when known).
+    """Table of names and commits; tags add message and creation time, branches their last commit's time.
 
     Parameters
     ----------
@@ -231,16 +283,24 @@ def ref_list(refs: RefList) -> str:
     if not refs:
         return _wrap("reflist", _empty(f"No {refs.kind}"))
     shown: list[Branch | Tag] = refs[:MAX_ROWS]
-    tags = [r for r in shown if isinstance(r, Tag)]
-    with_message = any(t.message for t in tags)
-    with_created = any(t.created_at for t in tags)
-    headers = ["Name", "Commit"] + ["Message"] * with_message + ["Created"] * with_created
-    rows = [_ref_row(r, with_message, with_created) for r in shown]
+    columns = ref_columns(shown)
+    headers = ["Name", "Commit"] + ["Message"] * columns.message + ([columns.time] if columns.time else [])
+    at = _time.now()
+    rows = []
+    for ref in shown:
+        name_class = "alnb-label" if isinstance(ref, Tag) else "alnb-branch"
+        cells = [f'<span class="{name_class}">{escape(ref.name)}</span>', _id(ref.commit_id)]
+        if columns.message:
+            cells.append(escape(ref.message or "") if isinstance(ref, Tag) else "")
+        if columns.time:
+            when = ref_time(ref)
+            cells.append(_time_element(when, at) if when else "")
+        rows.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
     return _wrap("reflist", _rows(rows, len(refs), _table(headers)))
 
 
 def session_info(s: SessionInfo) -> str:
-    """Key/value table: id, branch, base commit, author, start, expiration, message.
+    """Key/value table: id, branch, base commit, author, start, expiration, message, time zone.
 
     Parameters
     ----------
@@ -250,32 +310,31 @@ def session_info(s: SessionInfo) -> str:
     -------
     str
     """
+    at = _time.now()
     branch_cell = (
-        f'<span class="alnb-branch">{escape(s.branch)}</span>'
-        if s.branch
-        else '<span class="alnb-none">none (read-only checkout)</span>'
+        f'<span class="alnb-branch">{escape(s.branch)}</span>' if s.branch else f'<span class="alnb-none">{NO_BRANCH}</span>'
     )
     rows = [
         ("Session", f'<code class="alnb-id">{escape(s.id)}</code>'),
         ("Branch", branch_cell),
         ("Base commit", _id(s.base_commit)),
         ("Author", escape(author(s.author_name, s.author_email))),
-        ("Started", escape(s.start_time.isoformat())),
-        ("Expires", escape(s.expiration.isoformat())),
+        ("Started", _time_element(s.start_time, at)),
+        ("Expires", _time_element(s.expiration, at)),
         ("Message", escape(s.message or "")),
+        ("Time zone", escape(_time.zones([s.start_time, s.expiration]))),
     ]
-    body = "".join(f"<tr><th>{key}</th><td>{value}</td></tr>" for key, value in rows)
-    return _wrap("sessioninfo", f'<table class="alnb-table alnb-kv"><tbody>{body}</tbody></table>')
+    return _wrap("sessioninfo", _kv_table(rows))
 
 
-def _session_row(s: SessionInfo) -> str:
+def _session_row(s: SessionInfo, at: dt.datetime) -> str:
     cells = [
         f'<code class="alnb-id">{escape(s.id)}</code>',
         f'<span class="alnb-branch">{escape(s.branch)}</span>' if s.branch else '<span class="alnb-none">none</span>',
         _id(s.base_commit, short=True),
         escape(author(s.author_name, s.author_email)),
-        escape(iso(s.start_time)),
-        escape(iso(s.expiration)),
+        _time_element(s.start_time, at),
+        _time_element(s.expiration, text=_time.relative(s.expiration, at)),
     ]
     return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
 
@@ -293,8 +352,11 @@ def session_list(sessions: SessionList) -> str:
     """
     if not sessions.sessions:
         return _wrap("sessionlist", _empty("No active sessions"))
-    rows = [_session_row(s) for s in sessions.sessions[:MAX_ROWS]]
-    headers = ["Session", "Branch", "Base commit", "Author", "Started", "Expires"]
+    shown = sessions.sessions[:MAX_ROWS]
+    at = _time.now()
+    rows = [_session_row(s, at) for s in shown]
+    zone = _time.zones(s.start_time for s in shown)
+    headers = ["Session", "Branch", "Base", "Author", f"Started ({zone})", "Expires"]
     title = f'<div class="alnb-heading">Active sessions in {escape(sessions.repo_name)}</div>'
     return _wrap("sessionlist", title + _rows(rows, len(sessions.sessions), _table(headers)))
 
@@ -314,7 +376,7 @@ def session_status(status: SessionStatus) -> str:
     facts = [
         f"🧊 Using repo {escape(status.repo_name)}",
         escape(base_commit_line(s)),
-        f"📟 Session {escape(s.id)} started at {escape(s.start_time.isoformat())}",
+        f"📟 Session {escape(s.id)} started at {_time_element(s.start_time, with_zone=True)}",
         escape(branch_line(s)),
     ]
     body = '<div class="alnb-facts">' + "".join(f"<div>{fact}</div>" for fact in facts) + "</div>"
@@ -365,10 +427,10 @@ def fsck_report(report: FsckReport) -> str:
     return _wrap("fsckreport", body + _note(fsck_leftovers(report)))
 
 
-def tree(t: Tree) -> str:
-    """Nested lists, groups before arrays; deep levels open on demand."""
+def _tree_list(t: Tree) -> str:
+    """Nested ``<ul>`` of the nodes below the root; the first levels open, deeper ones on demand."""
 
-    def render(node, level: int) -> str:
+    def render(node: TreeNode, level: int) -> str:
         items = []
         for child in node.children:
             label = escape(child.label)
@@ -379,9 +441,26 @@ def tree(t: Tree) -> str:
                 items.append(f"<li>{label}</li>")
         return f'<ul class="alnb-tree">{"".join(items)}</ul>'
 
+    return render(t.root, 0) if t.root.children else ""
+
+
+def tree(t: Tree) -> str:
+    """Nested lists, groups before arrays, deep levels open on demand; a sentence when empty.
+
+    Parameters
+    ----------
+    t : Tree
+
+    Returns
+    -------
+    str
+    """
     head = escape(f"/{t.root.path}" if t.root.path else "/")
-    more = _note(f"... and {t.truncated} more node(s); narrow the prefix or depth") if t.truncated else ""
-    return _wrap("tree", f"<div><code>{head}</code></div>{render(t.root, 0)}{more}")
+    if t.truncated:
+        more = _note(f"... and {t.truncated} more node(s); narrow the prefix or depth")
+    else:
+        more = "" if t.root.children else _empty(EMPTY_TREE)
+    return _wrap("tree", f"<div><code>{head}</code></div>{_tree_list(t)}{more}")
 
 
 def diff(d: Diff) -> str:
@@ -396,3 +475,91 @@ def diff(d: Diff) -> str:
     if len(lines) > 1001:
         body += _note(f"... and {len(lines) - 1001} more lines not shown")
     return _wrap("diff", body)
+
+
+def _summary_tree(t: Tree, read_only: bool) -> str:
+    if not t.root.children:
+        return _empty(empty_members(t.root.path, read_only))
+    head = escape(f"/{t.root.path}" if t.root.path else "/")
+    more = _note(summary_more_note(t)) if t.truncated else ""
+    return f"<div><code>{head}</code></div>{_tree_list(t)}{more}"
+
+
+def _checkout_cell(branch: str | None, base_commit: str | None, read_only: bool) -> str:
+    # The sentence of the text rendering, with the branch and the commit marked up.
+    text = escape(checkout_line(branch, base_commit, read_only))
+    if branch is not None:
+        text = text.replace(escape(f"branch {branch}"), f'branch <span class="alnb-branch">{escape(branch)}</span>', 1)
+    if base_commit:
+        text = text.replace(escape(base_commit[:8]), _id(base_commit, short=True), 1)
+    return text
+
+
+def repo_summary(r: RepoSummary) -> str:
+    """Heading, a key/value table (checkout, session and expiry, uncommitted changes), the first nodes of the tree.
+
+    Parameters
+    ----------
+    r : RepoSummary
+
+    Returns
+    -------
+    str
+    """
+    heading = f'<div class="alnb-heading">🧊 Repo {escape(r.name)}</div>'
+    if r.session is None:
+        return _wrap("reposummary", heading + _empty("Not checked out; call repo.checkout()"))
+    s = r.session
+    if r.session_closed:
+        session = escape(session_expiry_line(s, r.session_closed))
+    else:
+        expiry = _time_element(s.expiration, text=_time.expiry(s.expiration))
+        session = f'<code class="alnb-id" title="{escape(s.id)}">{escape(s.id[:8])}</code>, {expiry}'
+    rows = [
+        ("Checkout", _checkout_cell(r.branch, r.base_commit, r.read_only)),
+        ("Session", session),
+        ("Changes", escape(changes_line(r.changes))),
+    ]
+    tree_part = _summary_tree(r.tree, r.read_only) if r.tree is not None else ""
+    return _wrap("reposummary", heading + _kv_table(rows) + tree_part)
+
+
+def group_summary(g: GroupSummary) -> str:
+    """Heading, a key/value table (repository, checkout, attributes), then the first members as a tree.
+
+    Parameters
+    ----------
+    g : GroupSummary
+
+    Returns
+    -------
+    str
+    """
+    heading = f'<div class="alnb-heading">📁 Group <code>/{escape(g.path)}</code></div>'
+    rows = [
+        ("Repository", escape(g.repo_name)),
+        ("Checkout", _checkout_cell(g.branch, g.base_commit, g.read_only)),
+        (f"Attributes ({len(g.attributes)})", escape(attribute_names(g.attributes))),
+    ]
+    return _wrap("groupsummary", heading + _kv_table(rows) + _summary_tree(g.tree, g.read_only))
+
+
+def array_summary(a: ArraySummary) -> str:
+    """Heading and a key/value table: shape, data type, chunks, fill value, attributes, repository, checkout.
+
+    Parameters
+    ----------
+    a : ArraySummary
+
+    Returns
+    -------
+    str
+    """
+    heading = f'<div class="alnb-heading">🇦 Array <code>/{escape(a.path)}</code></div>'
+    rows = [(label, f"<code>{escape(value)}</code>") for label, value in array_facts(a)]
+    rows += [
+        (f"Attributes ({len(a.attributes)})", escape(attribute_names(a.attributes))),
+        ("Repository", escape(a.repo_name)),
+        ("Checkout", _checkout_cell(a.branch, a.base_commit, a.read_only)),
+    ]
+    return _wrap("arraysummary", heading + _kv_table(rows))

@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from arraylake_nb.models import (
+    ArraySummary,
     AttributeChange,
     Branch,
     ChunkChanges,
@@ -42,8 +43,10 @@ from arraylake_nb.models import (
     Diff,
     FsckReport,
     GcReport,
+    GroupSummary,
     NodeChange,
     RefList,
+    RepoSummary,
     SessionInfo,
     SessionList,
     SessionStatus,
@@ -210,8 +213,8 @@ def transaction(tx: Transaction) -> Document:
 
 
 def branch(b: Branch) -> Document:
-    """A branch: its name and the commit it points to (``None`` on an empty branch)."""
-    return {"type": "branch", "name": b.name, "commit_id": b.commit_id}
+    """A branch: its name, the commit it points to (``None`` on an empty branch) and that commit's time."""
+    return {"type": "branch", "name": b.name, "commit_id": b.commit_id, **_time_fields("tip_time", b.tip_time)}
 
 
 def tag(t: Tag) -> Document:
@@ -363,4 +366,50 @@ def diff(d: Diff) -> Document:
         "moved": [{"old_path": old, "new_path": new} for old, new in d.moved],
         "attributes": [attribute_change(c) for c in d.attributes],
         "chunks": [chunk_changes(c) for c in d.chunks],
+    }
+
+
+def repo_summary(r: RepoSummary) -> Document:
+    """What a repository's repr shows: checkout, session, uncommitted changes and the top of the tree."""
+    return {
+        "type": "repo_summary",
+        "name": r.name,
+        "branch": r.branch,
+        "base_commit": r.base_commit,
+        "read_only": r.read_only,
+        "session": None if r.session is None else session_info(r.session),
+        "session_closed": r.session_closed,
+        "changes": r.changes,
+        "tree": None if r.tree is None else tree(r.tree),
+    }
+
+
+def group_summary(g: GroupSummary) -> Document:
+    """What a group's repr shows: where it is, its attribute names and the top of its members' tree."""
+    return {
+        "type": "group_summary",
+        "repo_name": g.repo_name,
+        "path": g.path,
+        "branch": g.branch,
+        "base_commit": g.base_commit,
+        "read_only": g.read_only,
+        "attributes": list(g.attributes),
+        "tree": tree(g.tree),
+    }
+
+
+def array_summary(a: ArraySummary) -> Document:
+    """What an array's repr shows: where it is, shape, data type, chunks, fill value and attribute names."""
+    return {
+        "type": "array_summary",
+        "repo_name": a.repo_name,
+        "path": a.path,
+        "branch": a.branch,
+        "base_commit": a.base_commit,
+        "read_only": a.read_only,
+        "shape": [int(n) for n in a.shape],
+        "dtype": a.dtype,
+        "chunks": None if a.chunks is None else [int(n) for n in a.chunks],
+        "fill_value": plain(a.fill_value),
+        "attributes": list(a.attributes),
     }

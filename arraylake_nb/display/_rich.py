@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from arraylake_nb.display import _time
 from arraylake_nb.engine.keys import METADATA_NAMES as _METADATA_NAMES
 from arraylake_nb.models import (
+    ArraySummary,
     Branch,
     Commit,
     CommitData,
@@ -24,8 +27,10 @@ from arraylake_nb.models import (
     CommitPage,
     Diff,
     FsckReport,
+    GroupSummary,
     NodeChange,
     RefList,
+    RepoSummary,
     SessionInfo,
     SessionList,
     SessionStatus,
@@ -40,6 +45,9 @@ MAX_PROBLEMS = 20
 """Missing or corrupt chunks listed in an integrity report."""
 
 NO_COMMIT = "(no commits)"
+NO_COMMITS_YET = "No commits yet"
+NO_BRANCH = "none (read-only checkout)"
+EMPTY_TREE = "Empty: no groups or arrays here (create arrays with repo.root_group.create_array(...))."
 
 _ID = "yellow"
 _LABEL = "bold cyan"
@@ -50,16 +58,44 @@ _DIM = "dim"
 # -- facts shared with the HTML renderers -------------------------------------
 
 
-def iso(t: dt.datetime) -> str:
-    """A timestamp as ISO 8601 to the second, date and time apart, for tables."""
-    return t.isoformat(sep=" ", timespec="seconds")
-
-
 def author(name: str | None, email: str | None) -> str:
     """``name <email>``, whichever parts are known, else ``unknown``."""
     if name and email:
         return f"{name} <{email}>"
     return name or email or "unknown"
+
+
+def session_line(session: SessionInfo) -> str:
+    """The status line naming a session and when it started (the zone named: the only time shown)."""
+    return f"📟 Session {session.id} started at {_time.human(session.start_time, with_zone=True)}"
+
+
+def next_page_note(page: CommitPage) -> str:
+    """The line saying how to get the page after ``page``."""
+    return f"Next page: repo.log_page(cursor={page.next_cursor!r})"
+
+
+class RefColumns(NamedTuple):
+    """Optional columns of a table of refs: ``message`` (tags), ``time`` (its header, naming the zone)."""
+
+    message: bool
+    time: str | None
+
+
+def ref_time(ref: Branch | Tag) -> dt.datetime | None:
+    """The time a table of refs shows: a tag's creation, a branch's last commit."""
+    return ref.created_at if isinstance(ref, Tag) else ref.tip_time
+
+
+def ref_columns(refs: Sequence[Branch | Tag]) -> RefColumns:
+    """Which optional columns a table of ``refs`` needs, with the time column's header."""
+    times = [t for t in map(ref_time, refs) if t is not None]
+    message = any(isinstance(r, Tag) and r.message for r in refs)
+    if not times:
+        return RefColumns(message, None)
+    kinds = {isinstance(r, Tag) for r in refs}
+    what = "Time" if len(kinds) > 1 else "Created" if True in kinds else "Last commit"
+    return RefColumns(message, f"{what} ({_time.zones(times)})")
 
 
 def base_commit_line(session: SessionInfo) -> str:
@@ -138,11 +174,70 @@ def fsck_leftovers(report: FsckReport) -> str:
     return f"unreachable chunks: {report.unreachable_chunks}, stale journals: {len(report.stale_journals)}"
 
 
+def checkout_line(branch: str | None, base_commit: str | None, read_only: bool) -> str:
+    """Where a checkout stands: ``On branch main at 1a2b3c4d``, ``Detached at 1a2b3c4d (read-only)``."""
+    if branch is None:
+        return f"Detached at {base_commit[:8]} (read-only)" if base_commit else "Detached (read-only)"
+    where = f"On branch {branch} at {base_commit[:8]}" if base_commit else f"On branch {branch}, no commits yet"
+    return where + (" (read-only)" if read_only else "")
+
+
+def changes_line(changes: int) -> str:
+    """The uncommitted changes of a repo summary, and where to see them."""
+    if changes == 0:
+        return "No uncommitted changes"
+    return f"{changes:,} uncommitted change{'s' if changes != 1 else ''}; see repo.status()"
+
+
+def session_expiry_line(session: SessionInfo, closed: str | None = None) -> str:
+    """``Session 1a2b3c4d, expires in 23 h``: a short id and the expiration in words (or why it is closed)."""
+    if closed:
+        return f"Session {session.id[:8]} was {closed}; repo.checkout() starts a new one"
+    return f"Session {session.id[:8]}, {_time.expiry(session.expiration)}"
+
+
+#: Attribute names a summary lists before counting the rest.
+MAX_ATTRIBUTE_NAMES = 10
+
+
+def attribute_names(names: Sequence[str]) -> str:
+    """The first attribute names, comma separated, and a count of the rest; ``none`` without any."""
+    if not names:
+        return "none"
+    shown = ", ".join(names[:MAX_ATTRIBUTE_NAMES])
+    rest = len(names) - MAX_ATTRIBUTE_NAMES
+    return f"{shown}, ... and {rest} more" if rest > 0 else shown
+
+
+def group_handle(path: str) -> str:
+    """Python that reaches the group at ``path`` from a repo."""
+    return "repo.root_group" if not path else f"repo.root_group[{path!r}]"
+
+
+def empty_members(path: str, read_only: bool) -> str:
+    """What an empty summary tree says: nothing here, and (when writable) how to add something."""
+    if read_only:
+        return "Empty: no groups or arrays here in this checkout."
+    return f"Empty: create arrays with {group_handle(path)}.create_array(name, shape=..., dtype=...)"
+
+
+def summary_more_note(t: Tree) -> str:
+    """The line counting nodes a summary's tree leaves out, and how to see them all."""
+    where = f"({t.root.path!r})" if t.root.path else "()"
+    return f"... and {t.truncated} more; see repo.tree{where}"
+
+
+def array_facts(a: ArraySummary) -> list[tuple[str, str]]:
+    """(label, value) of an array summary: shape, data type, chunks, fill value."""
+    return [
+        ("Shape", str(a.shape)),
+        ("Data type", a.dtype),
+        ("Chunks", str(a.chunks) if a.chunks is not None else "irregular"),
+        ("Fill value", repr(a.fill_value) if isinstance(a.fill_value, str) else str(a.fill_value)),
+    ]
+
+
 # -- renderers -----------------------------------------------------------------
-
-
-def _utc_minute(t: dt.datetime) -> str:
-    return t.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def _more(n: int) -> Text:
@@ -153,8 +248,25 @@ def _commit_id(commit_id: str | None) -> Text:
     return Text(commit_id, style=_ID) if commit_id else Text(NO_COMMIT, style=_DIM)
 
 
+def _commit_lines(c: Commit, at: dt.datetime, *, with_zone: bool, provenance: bool) -> list[RenderableType]:
+    head = Text.assemble(("commit ", _ID), (c.id, _ID))
+    if c.labels:
+        head.append(" (", _ID)
+        head.append_text(Text(", ", style=_ID).join(Text(label, style=_LABEL) for label in c.labels))
+        head.append(")", _ID)
+    message = "\n".join(f"    {line}" for line in c.message.splitlines() or [""])
+    return [
+        head,
+        Text(f"Author: {c.author_entry}"),
+        Text(f"Date:   {_time.human(c.commit_time, at, with_zone=with_zone)}"),
+        Text(""),
+        Text(message),
+        *(provenance_lines(c) if provenance else []),
+    ]
+
+
 def commit(c: Commit) -> RenderableType:
-    """``git log``-style entry: id and labels, author, date, indented message.
+    """``git log``-style entry: id and labels, author, date (with its zone), indented message.
 
     Parameters
     ----------
@@ -165,20 +277,7 @@ def commit(c: Commit) -> RenderableType:
     -------
     rich.console.RenderableType
     """
-    head = Text.assemble(("commit ", _ID), (c.id, _ID))
-    if c.labels:
-        head.append(" (", _ID)
-        head.append_text(Text(", ", style=_ID).join(Text(label, style=_LABEL) for label in c.labels))
-        head.append(")", _ID)
-    message = "\n".join(f"    {line}" for line in c.message.splitlines() or [""])
-    return Group(
-        head,
-        Text(f"Author: {c.author_entry}"),
-        Text(f"Date:   {c.commit_time}"),
-        Text(""),
-        Text(message),
-        *provenance_lines(c),
-    )
+    return Group(*_commit_lines(c, _time.now(), with_zone=True, provenance=True))
 
 
 def provenance_lines(c: Commit) -> list[Text]:
@@ -194,14 +293,22 @@ def provenance_lines(c: Commit) -> list[Text]:
     return lines
 
 
-def _commit_in_log(c: Commit, provenance: bool) -> RenderableType:
-    if provenance:
-        return commit(c)
-    return commit(Commit(c.id, c.parent_commit, c.message, c.author_name, c.author_email, c.commit_time, {}, c.labels))
+def _log(commits: Sequence[Commit], provenance: bool, notes: Sequence[str]) -> RenderableType:
+    """Entries separated by blank lines, their dates without a zone, then the notes and the zone once."""
+    at = _time.now()
+    parts: list[RenderableType] = []
+    for c in commits:
+        if parts:
+            parts.append(Text(""))
+        parts += _commit_lines(c, at, with_zone=False, provenance=provenance)
+    parts.append(Text(""))
+    parts += [Text(note, style=_DIM) for note in notes]
+    parts.append(Text(_time.zone_note(c.commit_time for c in commits), style=_DIM))
+    return Group(*parts)
 
 
 def commit_log(log: CommitLog) -> RenderableType:
-    """The newest ``log.page_size`` commits of a log, newest first, and a count of the rest.
+    """The newest ``log.page_size`` commits of a log, newest first, a count of the rest, and the time zone.
 
     Parameters
     ----------
@@ -213,20 +320,13 @@ def commit_log(log: CommitLog) -> RenderableType:
     rich.console.RenderableType
     """
     if len(log) == 0:
-        return Text("No commits yet", style=_DIM)
-    parts: list[RenderableType] = []
-    for c in log[: log.page_size]:
-        if parts:
-            parts.append(Text(""))
-        parts.append(_commit_in_log(c, log.show_provenance))
+        return Text(NO_COMMITS_YET, style=_DIM)
     note = log_more_note(log)
-    if note:
-        parts += [Text(""), Text(note, style=_DIM)]
-    return Group(*parts)
+    return _log(log[: log.page_size], log.show_provenance, [note] if note else [])
 
 
 def commit_page(page: CommitPage) -> RenderableType:
-    """One page of history, newest first, and how to get the next.
+    """One page of history, newest first, how to get the next, and the time zone.
 
     Parameters
     ----------
@@ -237,15 +337,8 @@ def commit_page(page: CommitPage) -> RenderableType:
     rich.console.RenderableType
     """
     if not page.commits:
-        return Text("No commits yet", style=_DIM)
-    parts: list[RenderableType] = []
-    for c in page.commits:
-        if parts:
-            parts.append(Text(""))
-        parts.append(_commit_in_log(c, False))
-    if page.next_cursor:
-        parts += [Text(""), Text(f"Next page: repo.log_page(cursor={page.next_cursor!r})", style=_DIM)]
-    return Group(*parts)
+        return Text(NO_COMMITS_YET, style=_DIM)
+    return _log(page.commits, False, [next_page_note(page)] if page.next_cursor else [])
 
 
 def commit_data(data: CommitData) -> RenderableType:
@@ -264,7 +357,7 @@ def commit_data(data: CommitData) -> RenderableType:
 
 
 def branch(b: Branch) -> RenderableType:
-    """``name -> commit``.
+    """``name -> commit``, and when the tip was committed if known.
 
     Parameters
     ----------
@@ -274,7 +367,10 @@ def branch(b: Branch) -> RenderableType:
     -------
     rich.console.RenderableType
     """
-    return Text.assemble((b.name, _BRANCH), " -> ", _commit_id(b.commit_id))
+    line = Text.assemble((b.name, _BRANCH), " -> ", _commit_id(b.commit_id))
+    if b.tip_time is not None:
+        line.append(f", last commit {_time.human(b.tip_time, with_zone=True)}", style=_DIM)
+    return line
 
 
 def tag(t: Tag) -> RenderableType:
@@ -295,7 +391,7 @@ def tag(t: Tag) -> RenderableType:
 
 
 def ref_list(refs: RefList) -> RenderableType:
-    """Table of names and commits (tags add message and creation time when known).
+    """Table of names and commits; tags add message and creation time, branches their last commit's time.
 
     Parameters
     ----------
@@ -308,23 +404,22 @@ def ref_list(refs: RefList) -> RenderableType:
     if not refs:
         return Text(f"No {refs.kind}", style=_DIM)
     shown = refs[:MAX_LINES]
-    tags = [r for r in shown if isinstance(r, Tag)]
-    with_message = any(t.message for t in tags)
-    with_created = any(t.created_at for t in tags)
+    columns = ref_columns(shown)
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("Name", no_wrap=True)
     table.add_column("Commit", no_wrap=True)
-    if with_message:
+    if columns.message:
         table.add_column("Message")
-    if with_created:
-        table.add_column("Created", no_wrap=True)
+    if columns.time:
+        table.add_column(columns.time, overflow="fold")
+    at = _time.now()
     for ref in shown:
-        if isinstance(ref, Tag):
-            style, message, created = _LABEL, ref.message or "", iso(ref.created_at) if ref.created_at else ""
-        else:
-            style, message, created = _BRANCH, "", ""
-        row = [Text(ref.name, style=style), _commit_id(ref.commit_id)]
-        row += [Text(message)] * with_message + [Text(created)] * with_created
+        row = [Text(ref.name, style=_LABEL if isinstance(ref, Tag) else _BRANCH), _commit_id(ref.commit_id)]
+        if columns.message:
+            row.append(Text((ref.message or "") if isinstance(ref, Tag) else ""))
+        if columns.time:
+            when = ref_time(ref)
+            row.append(Text(_time.human(when, at) if when else ""))
         table.add_row(*row)
     if len(refs) > len(shown):
         return Group(table, _more(len(refs) - len(shown)))
@@ -332,7 +427,7 @@ def ref_list(refs: RefList) -> RenderableType:
 
 
 def session_info(s: SessionInfo) -> RenderableType:
-    """Key/value grid: id, branch, base commit, author, start, expiration, message.
+    """Key/value grid: id, branch, base commit, author, start, expiration, message, time zone.
 
     Parameters
     ----------
@@ -345,13 +440,15 @@ def session_info(s: SessionInfo) -> RenderableType:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
+    at = _time.now()
     grid.add_row("Session", Text(s.id, style=_ID))
-    grid.add_row("Branch", Text(s.branch, style=_BRANCH) if s.branch else Text("none (read-only checkout)", style=_DIM))
+    grid.add_row("Branch", Text(s.branch, style=_BRANCH) if s.branch else Text(NO_BRANCH, style=_DIM))
     grid.add_row("Base commit", _commit_id(s.base_commit))
     grid.add_row("Author", Text(author(s.author_name, s.author_email)))
-    grid.add_row("Started", Text(s.start_time.isoformat()))
-    grid.add_row("Expires", Text(s.expiration.isoformat()))
+    grid.add_row("Started", Text(_time.human(s.start_time, at)))
+    grid.add_row("Expires", Text(_time.human(s.expiration, at)))
     grid.add_row("Message", Text(s.message or ""))
+    grid.add_row("Time zone", Text(_time.zones([s.start_time, s.expiration]), style=_DIM))
     return grid
 
 
@@ -375,21 +472,25 @@ def session_list(sessions: SessionList) -> RenderableType:
         box=box.SIMPLE_HEAD,
         show_edge=False,
         pad_edge=False,
+        collapse_padding=True,  # two spaces between columns, not three: the full session id is wide
     )
     table.add_column("Session", no_wrap=True, min_width=max(len(s.id) for s in shown))
     table.add_column("Branch", overflow="fold")
-    table.add_column("Base commit", no_wrap=True, min_width=8)
+    table.add_column("Base", no_wrap=True, min_width=8)
     table.add_column("Author", overflow="fold")
-    table.add_column("Started (UTC)", overflow="fold")
-    table.add_column("Expires (UTC)", overflow="fold")
+    # A started time wraps after its clock, never inside it. Expiry in words only ("in 23 h"):
+    # sessions live days at most, and the table is wide already.
+    table.add_column(f"Started ({_time.zones(s.start_time for s in shown)})", overflow="fold", min_width=19)
+    table.add_column("Expires", overflow="fold", min_width=7)
+    at = _time.now()
     for s in shown:
         table.add_row(
             Text(s.id, style=_ID),
             Text(s.branch, style=_BRANCH) if s.branch else Text("none", style=_DIM),
             Text(s.base_commit[:8], style=_ID) if s.base_commit else Text("none", style=_DIM),
             Text(author(s.author_name, s.author_email)),
-            Text(_utc_minute(s.start_time)),
-            Text(_utc_minute(s.expiration)),
+            Text(_time.human(s.start_time, at)),
+            Text(_time.relative(s.expiration, at)),
         )
     if len(sessions.sessions) > len(shown):
         return Group(table, _more(len(sessions.sessions) - len(shown)))
@@ -411,7 +512,7 @@ def session_status(status: SessionStatus) -> RenderableType:
     parts: list[RenderableType] = [
         Text(f"🧊 Using repo {status.repo_name}"),
         Text(base_commit_line(s)),
-        Text(f"📟 Session {s.id} started at {s.start_time.isoformat()}"),
+        Text(session_line(s)),
         Text(branch_line(s)),
         Text(""),
     ]
@@ -458,8 +559,8 @@ def fsck_report(report: FsckReport) -> RenderableType:
     return Group(*parts)
 
 
-def tree(t: Tree) -> RenderableType:
-    """A Rich tree: ``📁 name`` for groups, ``🇦 name (shape) dtype`` for arrays."""
+def tree_renderable(t: Tree) -> RenderableType:
+    """The nodes of ``t`` as a Rich tree under its root's path (no note about what was left out)."""
     from rich.tree import Tree as RichTree
 
     root = RichTree(Text(f"/{t.root.path}" if t.root.path else "/"))
@@ -468,6 +569,14 @@ def tree(t: Tree) -> RenderableType:
         parent, node = stack.pop()
         branch = parent.add(Text(node.label))
         stack.extend((branch, child) for child in reversed(node.children))
+    return root
+
+
+def tree(t: Tree) -> RenderableType:
+    """A Rich tree: ``📁 name`` for groups, ``🇦 name (shape) dtype`` for arrays; a sentence when empty."""
+    root = tree_renderable(t)
+    if not t.root.children and not t.truncated:
+        return Group(root, Text(EMPTY_TREE, style=_DIM))
     if t.truncated:
         return Group(root, Text(f"... and {t.truncated} more node(s); narrow the prefix or depth"))
     return root
@@ -496,3 +605,81 @@ def diff(d: Diff) -> RenderableType:
     if len(lines) > MAX_LINES + 1:
         shown.append(Text(f"... and {len(lines) - MAX_LINES - 1} more lines", style=_DIM))
     return Group(*shown)
+
+
+def _summary_tree(t: Tree, read_only: bool) -> list[RenderableType]:
+    if not t.root.children:
+        return [Text(empty_members(t.root.path, read_only), style=_DIM)]
+    parts: list[RenderableType] = [tree_renderable(t)]
+    if t.truncated:
+        parts.append(Text(summary_more_note(t), style=_DIM))
+    return parts
+
+
+def repo_summary(r: RepoSummary) -> RenderableType:
+    """Name, checkout, session and its expiry, uncommitted changes, then the first nodes of the tree.
+
+    Parameters
+    ----------
+    r : RepoSummary
+
+    Returns
+    -------
+    rich.console.RenderableType
+    """
+    parts: list[RenderableType] = [Text(f"🧊 Repo {r.name}", style="bold")]
+    if r.session is None:
+        parts.append(Text("Not checked out; call repo.checkout()", style=_DIM))
+        return Group(*parts)
+    parts += [
+        Text(f"🌿 {checkout_line(r.branch, r.base_commit, r.read_only)}"),
+        Text(f"📟 {session_expiry_line(r.session, r.session_closed)}"),
+        Text(f"📝 {changes_line(r.changes)}"),
+    ]
+    if r.tree is not None:
+        parts += _summary_tree(r.tree, r.read_only)
+    return Group(*parts)
+
+
+def _where(repo_name: str, branch: str | None, base_commit: str | None, read_only: bool) -> str:
+    line = checkout_line(branch, base_commit, read_only)
+    return f"in {repo_name}, {line[0].lower()}{line[1:]}"
+
+
+def group_summary(g: GroupSummary) -> RenderableType:
+    """Path, repository and checkout, attribute names, then the first members as a tree.
+
+    Parameters
+    ----------
+    g : GroupSummary
+
+    Returns
+    -------
+    rich.console.RenderableType
+    """
+    return Group(
+        Text(f"📁 Group /{g.path}", style="bold"),
+        Text(_where(g.repo_name, g.branch, g.base_commit, g.read_only), style=_DIM),
+        Text(f"Attributes ({len(g.attributes)}): {attribute_names(g.attributes)}"),
+        *_summary_tree(g.tree, g.read_only),
+    )
+
+
+def array_summary(a: ArraySummary) -> RenderableType:
+    """Path, repository and checkout, shape, data type, chunks, fill value and attribute names.
+
+    Parameters
+    ----------
+    a : ArraySummary
+
+    Returns
+    -------
+    rich.console.RenderableType
+    """
+    facts = ", ".join(f"{label.lower()} {value}" for label, value in array_facts(a))
+    return Group(
+        Text(f"🇦 Array /{a.path}", style="bold"),
+        Text(_where(a.repo_name, a.branch, a.base_commit, a.read_only), style=_DIM),
+        Text(facts[0].upper() + facts[1:]),
+        Text(f"Attributes ({len(a.attributes)}): {attribute_names(a.attributes)}"),
+    )

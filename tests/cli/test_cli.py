@@ -65,9 +65,11 @@ def test_read_commands_text_and_json(filled, client: Client, capsys) -> None:
     assert diff["type"] == "diff"
     assert diff["chunks"][0]["path"] == "atlantic/t" and diff["chunks"][0]["count"] == 2
     branches = json.loads(run(capsys, client.root, "--output", "json", "branches", "org/cli")[1])
+    tip = repo.commit_log[0]
     assert branches == {
         "type": "ref_list", "kind": "branches",
-        "refs": [{"type": "branch", "name": "main", "commit_id": repo.commit_log[0].id}],
+        "refs": [{"type": "branch", "name": "main", "commit_id": tip.id,
+                  "tip_time": tip.to_json()["commit_time"], "tip_time_ts": tip.to_json()["commit_time_ts"]}],
     }
     tags = json.loads(run(capsys, client.root, "--output", "json", "tags", "org/cli")[1])
     assert [(t["name"], t["commit_id"]) for t in tags["refs"]] == [("v1", first)]
