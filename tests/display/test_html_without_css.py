@@ -39,6 +39,16 @@ from arraylake_nb.models import (
 
 NOW = _time.now()
 RECENT = NOW - dt.timedelta(minutes=3)
+
+
+@pytest.fixture(autouse=True)
+def _clock_stands_still(request, monkeypatch):
+    # Relative times ("3 min ago") of the models built here from NOW are
+    # computed against the clock: fix it at NOW, or a test run minutes after
+    # collection reads "4 min ago". Real repositories keep the real clock.
+    if "filled" not in request.fixturenames:
+        monkeypatch.setattr(_time, "now", lambda: NOW)
+
 OLD = NOW - dt.timedelta(days=90)
 ID1 = "6b00ddc4e5f60718293a4b5c"
 ID2 = "77aa0b1c2d3e4f5061728394"
