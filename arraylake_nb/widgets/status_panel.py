@@ -21,7 +21,8 @@ class StatusPanel(Panel):
 
     It refreshes itself after every cell (a write, a commit from ``%arraylake``) and after its own
     actions. Requests from the front end: ``commit`` (``message``), ``abandon`` (discards the
-    session's changes and starts a new session where it was), ``fast_forward``, ``refresh``.
+    session's changes and starts a new session where it was), ``fast_forward``, ``refresh``,
+    ``new_session`` (after the session was abandoned, expired or committed elsewhere).
 
     Traits: ``status`` is the ``session_status`` JSON document (docs/json-schema.md), ``problem``
     the error reading it (``{"type", "message"}``) or None, ``repo_name`` the repository.
@@ -61,6 +62,7 @@ class StatusPanel(Panel):
             "commit": self._commit,
             "abandon": self._abandon,
             "fast_forward": self._fast_forward,
+            "new_session": self._new_session,
         }
 
     def _commit(self, msg: dict[str, Any]) -> dict[str, Any]:
@@ -83,6 +85,15 @@ class StatusPanel(Panel):
             warnings.simplefilter("ignore")
             self._repo.checkout(where)
         return {"abandoned": info.id, "session": self._repo.session.id}
+
+    def _new_session(self, msg: dict[str, Any]) -> dict[str, Any]:
+        # After the session was abandoned, expired or committed elsewhere: check out where it was.
+        info = self._repo.session.info
+        where = info.branch or info.base_commit or "main"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self._repo.checkout(where)
+        return {"checkout": where, "session": self._repo.session.id}
 
     def _fast_forward(self, msg: dict[str, Any]) -> dict[str, Any]:
         self._repo.fast_forward()

@@ -35,6 +35,7 @@ interface SessionStatus {
   truncated: number;
   modified_paths: { path: string; deleted: boolean }[];
   nodes: NodeChange[];
+  session_closed: string | null;
 }
 
 interface Model {
@@ -186,8 +187,24 @@ function render({ model, el: host }: RenderProps<Model>) {
         `${plural(status.truncated, "more key")} not listed (repo.status(limit=0) lists all).`) : null);
   }
 
+  function closedBox(status: SessionStatus): HTMLElement | null {
+    if (!status.session_closed) return null;
+    const start = el("button", { disabled: busy !== null }, "Start a new session");
+    start.addEventListener("click", () => {
+      void act("new_session", {}, "Starting a new session…", (r) => {
+        const where = (r.result as { checkout?: string } | undefined)?.checkout;
+        return `New session on ${where ?? "the same checkout"}.`;
+      });
+    });
+    const where = status.session.branch ?? shortId(status.session.base_commit);
+    return el("div", { class: "aln-error", role: "alert", "data-testid": "session-closed" },
+      el("span", { class: "aln-error-title" }, `Session ${status.session_closed}`),
+      `: it takes no more writes and cannot be committed. Start a new session on ${where} `,
+      `(repo.checkout(${JSON.stringify(where)})) to go on. `, start);
+  }
+
   function actions(status: SessionStatus | null): HTMLElement {
-    const writable = !!status && !!status.session.branch && status.session.for_writing;
+    const writable = !!status && !!status.session.branch && status.session.for_writing && !status.session_closed;
     const hasChanges = !!status && status.total > 0;
     const input = el("input", {
       type: "text", placeholder: "Commit message", "aria-label": "Commit message",
@@ -258,6 +275,7 @@ function render({ model, el: host }: RenderProps<Model>) {
     replaceChildren(root,
       header(status),
       problem ? errorBox(problem) : null,
+      status ? closedBox(status) : null,
       status ? changes(status) : null,
       actions(status),
       busy ? el("div", { class: "aln-busy" }, busy) : null,
@@ -283,7 +301,7 @@ function render({ model, el: host }: RenderProps<Model>) {
     clearInterval(timer);
     model.off("change:status", redraw);
     model.off("change:problem", redraw);
-    rpc.cancelAll();
+    rpc.dispose();
   };
 }
 

@@ -204,13 +204,40 @@ async def test_cancel_before_start(repo, temperature):
     assert panel.comm.replies()[-1]["ok"] and repo.commit_log[0].message == "Kept"
 
 
-def test_problem_shown_when_the_status_cannot_be_read(client):
-    repo = client.create_repo("earthmover/empty")
+def test_closed_session_is_shown_with_a_way_on(repo, temperature):
+    import datetime as dt
+    import time
+
     panel = StatusPanel(repo)
-    repo.session.abandon()
-    panel.refresh()
-    # Whatever the engine says about an abandoned session, the panel does not raise.
-    assert panel.problem is None or panel.problem["type"].endswith("Error")
+    temperature[:] = 6.0
+    repo.session.abandon()  # from a cell, without a new checkout
+    refresh_live_panels()
+    assert panel.status["session_closed"] == "abandoned"
+    reply = request(panel, "commit", message="Too late")
+    assert not reply["ok"] and reply["error"]["type"] == "SessionAbandonedError"
+    assert "checkout" in reply["error"]["message"]  # says what to do
+
+    reply = request(panel, "new_session")
+    assert reply["ok"] and reply["result"]["checkout"] == "main"
+    assert panel.status["session_closed"] is None and panel.status["total"] == 0
+
+    temperature[:] = 7.0
+    repo.session.update_expiration(dt.timedelta(seconds=0.01))
+    time.sleep(0.05)
+    refresh_live_panels()
+    assert panel.status["session_closed"] == "expired"
+    reply = request(panel, "commit", message="Expired")
+    assert reply["error"]["type"] == "SessionExpiredError" and "repo.checkout()" in reply["error"]["message"]
+    assert len(repo.commit_log) == 1
+
+
+def test_problem_when_there_is_no_checkout(client, repo):
+    bare = client.get_repo("earthmover/ocean", checkout=False)
+    panel = StatusPanel(bare)
+    assert panel.status is None
+    assert panel.problem["type"] == "SessionError" and "checkout()" in panel.problem["message"]
+    data, _ = panel._repr_mimebundle_()
+    assert "StatusPanel(repo=" in data["text/html"]
 
 
 def test_magic_shows_the_panel(repo):

@@ -29,8 +29,16 @@ let counter = 0;
 export class Rpc {
   private pending = new Map<string, Pending>();
 
+  private listener = (msg: unknown) => this.onMessage(msg);
+
   constructor(private model: AnyModel, private timeoutMs = 120_000) {
-    model.on("msg:custom", (msg: unknown) => this.onMessage(msg));
+    model.on("msg:custom", this.listener);
+  }
+
+  /** Cancel what is pending and stop listening (the view is going away). */
+  dispose(): void {
+    this.cancelAll();
+    this.model.off("msg:custom", this.listener);
   }
 
   private onMessage(msg: unknown): void {
