@@ -18,6 +18,20 @@ repo.commit("First data")
 StatusPanel(repo)"""
 
 
+def _set_theme(lab, theme: str) -> None:
+    # Changing the theme shows JupyterLab's splash screen for a moment: screenshots wait it out.
+    # Then wait until the panel itself is painted dark or light.
+    lab.set_theme(theme)
+    lab.page.locator("#jupyterlab-splash").wait_for(state="detached")
+    lab.page.wait_for_function(
+        """(dark) => { const n = document.querySelector('.aln-root'); if (!n) return false;
+             const [r, g, b] = getComputedStyle(n).backgroundColor.match(/\\d+/g).map(Number);
+             return (r + g + b < 384) === dark; }""",
+        arg=theme == DARK,
+    )
+    lab.wait_painted()
+
+
 def _notebook(path, source: str) -> None:
     path.write_text(json.dumps({
         "cells": [{"cell_type": "code", "execution_count": None, "id": "setup", "metadata": {},
@@ -56,11 +70,11 @@ def test_status_panel_follows_the_kernel_and_commits(lab, screenshot_dir):
     box.click()
     box.press_sequentially("Warmer <i>north</i> Atlantic")
     for theme, name in ((LIGHT, "status-panel-light.png"), (DARK, "status-panel-dark.png")):
-        lab.set_theme(theme)
+        _set_theme(lab, theme)
         assert lab.low_contrast_text(selector=".aln-root") == [], theme
         lab.screenshot_notebook(screenshot_dir / name)
         panel.screenshot(path=str(screenshot_dir / name.replace(".png", "-panel.png")))
-    lab.set_theme(LIGHT)
+    _set_theme(lab, LIGHT)
 
     # Click Commit: the commit exists in the kernel, with that message; the panel follows.
     panel.get_by_role("button", name="Commit", exact=True).click()
@@ -71,4 +85,49 @@ def test_status_panel_follows_the_kernel_and_commits(lab, screenshot_dir):
     page.locator("[data-testid=no-changes]").wait_for(state="visible")
     # The message shows as text, never as markup.
     assert panel.locator("i").count() == 0 and "<i>north</i>" in panel.inner_text()
+    assert lab.page_errors == []
+
+
+def test_status_panel_conflict_and_abandon(lab, screenshot_dir):
+    _notebook(lab.server.root_dir / "status_conflict.ipynb", SETUP.replace("widgets/status", "widgets/conflict"))
+    lab.open_notebook("status_conflict.ipynb")
+    (setup,) = lab.run_all()
+    assert not setup.tracebacks, setup.text
+    page = lab.page
+    panel = page.locator("[data-testid=status-panel]")
+    panel.wait_for(state="visible")
+    # Another writer commits the same chunk; this session writes it too.
+    cell = lab.run_new_cell(
+        "other = client.get_repo('widgets/conflict')\n"
+        "other.root_group.atlantic.temperature[:10] = 7.0\n"
+        "other.commit('Upstream')\n"
+        "t[:10] = 8.0"
+    )
+    assert not cell.tracebacks, cell.text
+    page.locator("[data-testid=changes]").wait_for(state="visible")
+    panel.get_by_role("textbox", name="Commit message").fill("Mine")
+    panel.get_by_role("button", name="Commit", exact=True).click()
+    alert = panel.get_by_role("alert").filter(has_text="ConflictError")
+    alert.wait_for(state="visible")
+    assert "atlantic/temperature" in alert.inner_text()
+    # Refused: the kernel's session is intact, nothing committed.
+    assert lab.kernel_execute("repo.status().total, repo.get_commit('main').message").result == "(1, 'Upstream')"
+    for theme, name in ((LIGHT, "status-panel-conflict-light.png"), (DARK, "status-panel-conflict-dark.png")):
+        _set_theme(lab, theme)
+        assert lab.low_contrast_text(selector=".aln-root") == [], theme
+        panel.screenshot(path=str(screenshot_dir / name))
+    _set_theme(lab, LIGHT)
+
+    # Abandon asks first; "Keep them" keeps them, "Discard changes" discards.
+    panel.get_by_role("button", name="Abandon…").click()
+    dialog = panel.get_by_role("alertdialog")
+    assert "Discard 1 uncommitted change?" in dialog.inner_text()
+    dialog.get_by_role("button", name="Keep them").click()
+    assert dialog.count() == 0
+    assert lab.kernel_execute("repo.status().total").result == "1"
+    panel.get_by_role("button", name="Abandon…").click()
+    panel.get_by_role("alertdialog").get_by_role("button", name="Discard changes").click()
+    panel.get_by_role("status").filter(has_text="abandoned").wait_for(state="visible")
+    page.locator("[data-testid=no-changes]").wait_for(state="visible")
+    assert lab.kernel_execute("repo.status().total, float(t[0])").result == "(0, 7.0)"
     assert lab.page_errors == []
