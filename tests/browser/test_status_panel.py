@@ -13,7 +13,6 @@ client = Client()
 repo = client.get_or_create_repo("widgets/status")
 t = repo.root_group.create_group("atlantic").create(name="temperature", shape=20, chunks=10, dtype="f4")
 t[:] = 1.0
-repo.root_group.attrs["title"] = "Ocean <b>data</b>"   # markup in user data stays text
 repo.commit("First data")
 StatusPanel(repo)"""
 
