@@ -57,7 +57,7 @@ class JsBuildHook(BuildHookInterface):
 
     def _npm(self, npm: str, args: list[str], cwd: Path) -> None:
         self.app.display_info(f"arraylake_nb: npm {' '.join(args)} (in {cwd})")
-        result = subprocess.run([npm, *args], cwd=cwd, capture_output=True, text=True)
+        result = subprocess.run([npm, *args], cwd=cwd, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise RuntimeError(
                 f"arraylake_nb: `npm {' '.join(args)}` failed in {cwd} (exit {result.returncode}):\n"

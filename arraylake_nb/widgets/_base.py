@@ -105,8 +105,8 @@ class Panel(anywidget.AnyWidget):
         finally:
             try:
                 self.refresh()
-            except Exception:  # noqa: BLE001 - refresh records its own problem
-                pass
+            except Exception:  # noqa: BLE001 - the reply went out; keep the panel alive
+                self.log.warning("arraylake_nb: refreshing %r failed", self, exc_info=True)
 
     def _reply(self, rid: str, **fields: Any) -> None:
         self.send({"type": "reply", "id": rid, **fields})
@@ -125,7 +125,7 @@ def refresh_live_panels(*_: Any) -> None:
         try:
             panel.refresh()
         except Exception:  # noqa: BLE001 - a panel must never break a cell
-            pass
+            panel.log.warning("arraylake_nb: refreshing %r failed", panel, exc_info=True)
 
 
 def _hook_shell() -> None:

@@ -10,10 +10,10 @@ import pytest
 
 pytest.importorskip("anywidget")
 
-import ipywidgets.widgets.widget as ipw  # noqa: E402
+import ipywidgets.widgets.widget as ipw
 
-from arraylake_nb.widgets import StatusPanel  # noqa: E402
-from arraylake_nb.widgets._base import Panel, refresh_live_panels  # noqa: E402
+from arraylake_nb.widgets import StatusPanel
+from arraylake_nb.widgets._base import Panel, refresh_live_panels
 
 
 class RecordingComm:
