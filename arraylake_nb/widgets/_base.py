@@ -105,7 +105,7 @@ class Panel(anywidget.AnyWidget):
         finally:
             try:
                 self.refresh()
-            except Exception:  # noqa: BLE001 - the reply went out; keep the panel alive
+            except Exception:  # the reply went out; keep the panel alive
                 self.log.warning("arraylake_nb: refreshing %r failed", self, exc_info=True)
 
     def _reply(self, rid: str, **fields: Any) -> None:
@@ -124,7 +124,7 @@ def refresh_live_panels(*_: Any) -> None:
             continue
         try:
             panel.refresh()
-        except Exception:  # noqa: BLE001 - a panel must never break a cell
+        except Exception:  # a panel must never break a cell
             panel.log.warning("arraylake_nb: refreshing %r failed", panel, exc_info=True)
 
 
