@@ -423,7 +423,9 @@ class SessionStatus(_Rendered):
     ``total`` counts all modified paths; ``modified_paths`` holds at most the
     ``limit`` asked for. ``nodes`` summarises every change (not only the listed
     ones) per group or array; :meth:`summary` derives it from
-    ``modified_paths`` when it was not given.
+    ``modified_paths`` when it was not given. ``session_closed`` says why the
+    session takes no more writes (``"abandoned"``, ``"expired"``,
+    ``"committed as 1a2b3c4d"``, as :class:`RepoSummary`), None for a live one.
     """
 
     repo_name: str
@@ -431,6 +433,7 @@ class SessionStatus(_Rendered):
     modified_paths: list[tuple[str, bool]]
     total: int
     nodes: list[NodeChange] | None = None
+    session_closed: str | None = None
 
     def summary(self) -> list[NodeChange]:
         """One :class:`NodeChange` per group or array changed, sorted by path."""

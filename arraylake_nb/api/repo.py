@@ -552,7 +552,7 @@ class Repo:
         shown = paths if not limit else paths[:limit]
         kinds, existed = _node_kinds(state, paths)
         nodes = summarise_changes(paths, kinds, existed)
-        return SessionStatus(self._name, _session_info(state.meta), shown, len(paths), nodes)
+        return SessionStatus(self._name, _session_info(state.meta), shown, len(paths), nodes, _session_closed(state))
 
     @property
     def store(self) -> ArraylakeStore:
@@ -680,13 +680,7 @@ class Repo:
         if state is None:
             return RepoSummary(self._name, None)
         state.sync()
-        closed = None
-        if state.abandoned or state.meta.status == "abandoned":
-            closed = "abandoned"
-        elif state.committed_as or state.meta.status == "committed":
-            closed = f"committed as {(state.committed_as or '')[:8]}".rstrip()
-        elif state.writable and state.meta.expiration <= dt.datetime.now(dt.UTC).timestamp():
-            closed = "expired"
+        closed = _session_closed(state)
         changes = 0 if closed else len(state.changed_keys())
         return RepoSummary(self._name, _session_info(state.meta), changes, short_tree(state), closed)
 
@@ -703,6 +697,17 @@ class Repo:
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         # Terminal IPython and a notebook's text/plain show the summary, as print() of a model does.
         p.text(repr(self) if cycle else _text_or_repr(self, self.summary))
+
+
+def _session_closed(state: SessionView) -> str | None:
+    """Why the session takes no more writes (``"abandoned"``, ``"expired"``, ``"committed as ..."``), or None."""
+    if state.abandoned or state.meta.status == "abandoned":
+        return "abandoned"
+    if state.committed_as or state.meta.status == "committed":
+        return f"committed as {(state.committed_as or '')[:8]}".rstrip()
+    if state.writable and state.meta.expiration <= dt.datetime.now(dt.UTC).timestamp():
+        return "expired"
+    return None
 
 
 def _checkout_words(state: SessionView | None) -> str:

@@ -274,6 +274,7 @@ def session_status(status: SessionStatus) -> Document:
         "truncated": max(status.truncated, 0),
         "modified_paths": [{"path": path, "deleted": bool(deleted)} for path, deleted in status.modified_paths],
         "nodes": [node_change(n) for n in status.summary()],
+        "session_closed": status.session_closed,
     }
 
 
