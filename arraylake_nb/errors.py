@@ -109,6 +109,14 @@ class NodeNotFoundError(ArraylakeNbError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class NotAnArrayError(ArraylakeNbError, ValueError):
+    """The node at that path is a group, where an array is needed (a preview, a chunk)."""
+
+
+class InvalidSelectionError(ArraylakeNbError, ValueError):
+    """A selection of an array (dimensions, indices, chunk coordinates) is out of range or malformed."""
+
+
 class NodeExistsError(ArraylakeNbError, ValueError):
     """A group or array already exists at the destination path."""
 

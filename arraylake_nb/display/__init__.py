@@ -18,6 +18,7 @@ from rich.console import Console, RenderableType
 
 from arraylake_nb import models as _models
 from arraylake_nb.display import _html, _json, _rich
+from arraylake_nb.display._json import plain, timestamp
 from arraylake_nb.display._progress import progress as progress_bars
 from arraylake_nb.models import (
     AttributeChange,
@@ -31,6 +32,8 @@ from arraylake_nb.models import (
     FsckReport,
     GcReport,
     NodeChange,
+    NodeHistory,
+    NodeVersion,
     RefList,
     SessionInfo,
     SessionList,
@@ -44,9 +47,11 @@ from arraylake_nb.models import (
 __all__ = [
     "SCHEMA_VERSION",
     "html",
+    "plain",
     "progress_bars",
     "rich_renderable",
     "text",
+    "timestamp",
     "to_json",
 ]
 
@@ -111,6 +116,7 @@ rich_renderable.register(SessionStatus, _rich.session_status)
 rich_renderable.register(FsckReport, _rich.fsck_report)
 rich_renderable.register(Tree, _rich.tree)
 rich_renderable.register(Diff, _rich.diff)
+rich_renderable.register(NodeHistory, _rich.node_history)
 
 html.register(Commit, _html.commit)
 html.register(CommitLog, _html.commit_log)
@@ -125,6 +131,7 @@ html.register(SessionStatus, _html.session_status)
 html.register(FsckReport, _html.fsck_report)
 html.register(Tree, _html.tree)
 html.register(Diff, _html.diff)
+html.register(NodeHistory, _html.node_history)
 
 
 @functools.singledispatch
@@ -177,6 +184,8 @@ to_json.register(Tree, _json.tree)
 to_json.register(AttributeChange, _json.attribute_change)
 to_json.register(ChunkChanges, _json.chunk_changes)
 to_json.register(Diff, _json.diff)
+to_json.register(NodeVersion, _json.node_version)
+to_json.register(NodeHistory, _json.node_history)
 
 
 def text(model: object) -> str:

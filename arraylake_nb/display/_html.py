@@ -25,6 +25,7 @@ from arraylake_nb.display._rich import (
     iso,
     log_more_note,
     node_change_line,
+    node_history_rows,
     node_key_count,
     problems,
     status_truncated_note,
@@ -37,6 +38,7 @@ from arraylake_nb.models import (
     CommitPage,
     Diff,
     FsckReport,
+    NodeHistory,
     RefList,
     SessionInfo,
     SessionList,
@@ -396,3 +398,16 @@ def diff(d: Diff) -> str:
     if len(lines) > 1001:
         body += _note(f"... and {len(lines) - 1001} more lines not shown")
     return _wrap("diff", body)
+
+
+def node_history(h: NodeHistory) -> str:
+    """Table of the commits that changed one node; beyond 20 rows they fold into a details element."""
+    head = f'<div class="alnb-heading">{escape(f"History of /{h.path} from {h.ref}")}</div>'
+    if not h.versions:
+        return _wrap("nodehistory", head + _empty("No commit changed this node"))
+    rows = [
+        f"<tr><td>{_id(v.commit.id, short=True)}</td>" + "".join(f"<td>{escape(x)}</td>" for x in row[1:]) + "</tr>"
+        for v, row in zip(h.versions, node_history_rows(h)[:MAX_ROWS], strict=False)
+    ]
+    table = _table(["Commit", "Time (UTC)", "Change", "Shape", "Message"])
+    return _wrap("nodehistory", head + _rows(rows, len(h.versions), table))

@@ -43,6 +43,8 @@ from arraylake_nb.models import (
     FsckReport,
     GcReport,
     NodeChange,
+    NodeHistory,
+    NodeVersion,
     RefList,
     SessionInfo,
     SessionList,
@@ -319,6 +321,8 @@ def _node_fields(node: TreeNode) -> Document:
         "kind": node.kind,
         "shape": None if node.shape is None else [int(n) for n in node.shape],
         "dtype": node.dtype,
+        "chunks": None if node.chunks is None else [int(n) for n in node.chunks],
+        "has_children": node.has_children,
         "children": [],
     }
 
@@ -348,7 +352,10 @@ def attribute_change(c: AttributeChange) -> Document:
 
 def chunk_changes(c: ChunkChanges) -> Document:
     """The chunks of one array that differ: how many, and the grid coordinates of at most 1000."""
-    return {"type": "chunk_changes", "path": c.path, "count": c.count, "coords": [[int(i) for i in xs] for xs in c.coords]}
+    return {
+        "type": "chunk_changes", "path": c.path, "count": c.count,
+        "coords": [[int(i) for i in xs] for xs in c.coords], "states": list(c.states),
+    }
 
 
 def diff(d: Diff) -> Document:
@@ -364,3 +371,23 @@ def diff(d: Diff) -> Document:
         "attributes": [attribute_change(c) for c in d.attributes],
         "chunks": [chunk_changes(c) for c in d.chunks],
     }
+
+
+def node_version(v: NodeVersion) -> Document:
+    """One commit that changed a node, and the node as it left it."""
+    return {
+        "type": "node_version",
+        "commit": commit(v.commit),
+        "kind": v.kind,
+        "created": v.created,
+        "deleted": v.deleted,
+        "metadata_changed": v.metadata_changed,
+        "attributes_changed": v.attributes_changed,
+        "chunks_changed": v.chunks_changed,
+        "shape": None if v.shape is None else [int(n) for n in v.shape],
+    }
+
+
+def node_history(h: NodeHistory) -> Document:
+    """The commits that changed one node, newest first."""
+    return {"type": "node_history", "path": h.path, "ref": h.ref, "versions": [node_version(v) for v in h.versions]}

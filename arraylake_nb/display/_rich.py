@@ -25,6 +25,7 @@ from arraylake_nb.models import (
     Diff,
     FsckReport,
     NodeChange,
+    NodeHistory,
     RefList,
     SessionInfo,
     SessionList,
@@ -496,3 +497,28 @@ def diff(d: Diff) -> RenderableType:
     if len(lines) > MAX_LINES + 1:
         shown.append(Text(f"... and {len(lines) - MAX_LINES - 1} more lines", style=_DIM))
     return Group(*shown)
+
+
+def node_history_rows(h: NodeHistory) -> list[tuple[str, str, str, str, str]]:
+    """(short id, UTC minute, what changed, shape, first message line) per version, newest first."""
+    return [
+        (v.commit.short_id, _utc_minute(v.commit.commit_time), v.describe(),
+         "" if v.shape is None else str(tuple(v.shape)), (v.commit.message.splitlines() or [""])[0])
+        for v in h.versions
+    ]
+
+
+def node_history(h: NodeHistory) -> RenderableType:
+    """Table of the commits that changed one node: id, time, what changed, shape, message."""
+    title = Text(f"History of /{h.path} from {h.ref}", style="bold")
+    if not h.versions:
+        return Group(title, Text("No commit changed this node", style=_DIM))
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for name in ("Commit", "Time (UTC)", "Change", "Shape", "Message"):
+        table.add_column(name, no_wrap=name != "Message")
+    rows = node_history_rows(h)
+    for cid, when, what, shape, message in rows[:MAX_LINES]:
+        table.add_row(Text(cid, style=_ID), when, what, shape, message)
+    if len(rows) > MAX_LINES:
+        return Group(title, table, _more(len(rows) - MAX_LINES))
+    return Group(title, table)

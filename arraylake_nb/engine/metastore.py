@@ -459,6 +459,18 @@ class Metastore:
             rows = con.execute(f"SELECT {_COMMIT_COLUMNS} FROM commits ORDER BY seq").fetchall()
         return [CommitRow(*r) for r in rows]
 
+    def history_rows(self) -> list[CommitRow]:
+        """Every commit, newest first, without its inline segments (``inline_segments`` is None).
+
+        A commit's parents are always older than it, so this order is topological
+        (children before parents): what laying out a commit graph needs, in one
+        scan instead of one recursive query per ref.
+        """
+        columns = _COMMIT_COLUMNS.replace("inline_segments", "NULL")
+        with self.connection() as con:
+            rows = con.execute(f"SELECT {columns} FROM commits ORDER BY seq DESC").fetchall()
+        return [CommitRow(*r) for r in rows]
+
     # -- segments -------------------------------------------------------
     def load_segment(self, seg: int) -> dict[str, np.ndarray] | bytes:
         """One segment: columns of its rows, or the inline blob of its commit."""
