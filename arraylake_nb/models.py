@@ -216,11 +216,61 @@ class CommitPage(_Rendered):
     total: int
 
 
+class CommitSequence(Sequence[Commit], _Serialised):
+    """The commits of a long history, each :class:`Commit` built when first read.
+
+    Indexing, slicing, iteration and ``len()`` work as on a tuple; :attr:`graph`
+    gives every commit's id and parents without building any commit, which is
+    all a commit-graph layout needs.
+    """
+
+    def __init__(self, ids: Sequence[str], parents: Sequence[tuple[str, ...]],
+                 build: Callable[[int], Commit]) -> None:
+        self._ids = list(ids)
+        self._parents = list(parents)
+        self._build = build
+        self._built: list[Commit | None] = [None] * len(self._ids)
+
+    @property
+    def graph(self) -> list[tuple[str, tuple[str, ...]]]:
+        """``(commit id, parent ids)`` of every commit, in order."""
+        return list(zip(self._ids, self._parents, strict=True))
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def _at(self, i: int) -> Commit:
+        c = self._built[i]
+        if c is None:
+            c = self._built[i] = self._build(i)
+        return c
+
+    @overload
+    def __getitem__(self, i: int) -> Commit: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Commit]: ...
+    def __getitem__(self, i: int | slice) -> Commit | list[Commit]:
+        if isinstance(i, slice):
+            return [self._at(j) for j in range(*i.indices(len(self._ids)))]
+        if i < 0:
+            i += len(self._ids)
+        if not 0 <= i < len(self._ids):
+            raise IndexError("commit index out of range")
+        return self._at(i)
+
+    def __repr__(self) -> str:
+        return f"<CommitSequence of {len(self._ids)} commit(s)>"
+
+
 @dataclass(frozen=True, slots=True)
 class CommitData(_Rendered):
-    """What drawing a checkout's history needs: its commits, branches and tags."""
+    """What drawing history needs: commits (newest first), branches, tags and the checkout's commit.
 
-    commits: tuple[Commit, ...]
+    ``commits`` is a tuple, or for the history of every ref a :class:`CommitSequence`
+    (built as read).
+    """
+
+    commits: Sequence[Commit]
     branches: RefList
     tags: RefList
     head: str | None

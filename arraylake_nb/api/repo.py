@@ -22,7 +22,7 @@ from arraylake_nb.api import _history, _tree, hooks
 from arraylake_nb.api._diff import MAX_COORDS, VersionView, diff_views
 from arraylake_nb.config import Author
 from arraylake_nb.engine import keys as zkeys
-from arraylake_nb.engine.metastore import CommitRow, Metastore, RefRow, SessionRecord
+from arraylake_nb.engine.metastore import CommitRow, CommitSummary, Metastore, RefRow, SessionRecord
 from arraylake_nb.engine.names import validate_ref_name
 from arraylake_nb.engine.repository import RepoEngine
 from arraylake_nb.engine.session import SessionView
@@ -42,6 +42,7 @@ from arraylake_nb.models import (
     CommitData,
     CommitLog,
     CommitPage,
+    CommitSequence,
     Diff,
     FsckReport,
     GcReport,
@@ -399,7 +400,7 @@ class Repo:
                     labels.setdefault(r.commit_id, []).append(r.name if kind == "branch" else f"tag: {r.name}")
         return labels
 
-    def _commit(self, row: CommitRow, labels: dict[str, list[str]] | None = None) -> Commit:
+    def _commit(self, row: CommitRow | CommitSummary, labels: dict[str, list[str]] | None = None) -> Commit:
         meta: dict[str, Any] = json.loads(row.metadata) if row.metadata else {}
         return Commit(
             id=row.id, parent_commit=row.parent_id, message=row.message,
@@ -471,8 +472,9 @@ class Repo:
         all_refs
             Every commit reachable from any branch or tag (and the checkout),
             newest first, children before their parents (for a commit graph of
-            all branches); read in one scan, however long the history. By
-            default, only the commits reachable from the checkout.
+            all branches), as a :class:`~arraylake_nb.models.CommitSequence`;
+            read in one scan, however long the history. By default, only the
+            commits reachable from the checkout.
         """
         if refresh:
             self._engine.drop_caches()
@@ -482,7 +484,10 @@ class Repo:
             return CommitData(tuple(self.commit_log), branches, tags, head)
         rows = self._engine.history.reachable([head, *(r.commit_id for r in [*branches, *tags])])
         labels = self._labels()
-        return CommitData(tuple(self._commit(r, labels) for r in rows), branches, tags, head)
+        # Building 10,000 Commit objects costs more than reading them; a page needs a hundred.
+        commits = CommitSequence([r.id for r in rows], [(r.parent_id,) if r.parent_id else () for r in rows],
+                                 lambda i: self._commit(rows[i], labels))
+        return CommitData(commits, branches, tags, head)
 
     def get_commit(self, ref: str) -> Commit:
         """The commit a branch, tag or commit id refers to."""

@@ -28,6 +28,7 @@ from arraylake_nb.models import (
     CommitData,
     CommitLog,
     CommitPage,
+    CommitSequence,
     Diff,
     FsckReport,
     GcReport,
@@ -169,6 +170,7 @@ to_json.register(Commit, _json.commit)
 to_json.register(CommitLog, _json.commit_log)
 to_json.register(CommitPage, _json.commit_page)
 to_json.register(CommitData, _json.commit_data)
+to_json.register(CommitSequence, _json.commit_sequence)
 to_json.register(Transaction, _json.transaction)
 to_json.register(Branch, _json.branch)
 to_json.register(Tag, _json.tag)

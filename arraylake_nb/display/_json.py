@@ -39,6 +39,7 @@ from arraylake_nb.models import (
     CommitData,
     CommitLog,
     CommitPage,
+    CommitSequence,
     Diff,
     FsckReport,
     GcReport,
@@ -198,6 +199,11 @@ def commit_data(data: CommitData) -> Document:
         "branches": ref_list(data.branches),
         "tags": ref_list(data.tags),
     }
+
+
+def commit_sequence(commits: CommitSequence) -> Document:
+    """Commits of a long history, in order (every one is built)."""
+    return {"type": "commit_sequence", "commits": [commit(c) for c in commits]}
 
 
 def transaction(tx: Transaction) -> Document:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from arraylake_nb.engine import keys as zkeys
-from arraylake_nb.engine.metastore import CommitRow, Metastore
+from arraylake_nb.engine.metastore import CommitRow, CommitSummary, Metastore
 from arraylake_nb.engine.segments import is_inline
 from arraylake_nb.engine.snapshot import SegmentCache, Snapshot, decode_table_row
 from arraylake_nb.engine.values import Change
@@ -169,11 +169,10 @@ class History:
             cid = row.parent_id
         return out
 
-    def reachable(self, tips: Iterable[str | None]) -> list[CommitRow]:
+    def reachable(self, tips: Iterable[str | None]) -> list[CommitSummary]:
         """The commits reachable from ``tips``, newest first (children before their parents).
 
-        One scan of the commits table, however many refs and commits there
-        are; the rows come without inline segments and are not cached.
+        One scan of the commits table, however many refs and commits there are.
 
         Parameters
         ----------
@@ -181,10 +180,10 @@ class History:
             Commit ids (None entries, e.g. empty branches, are skipped).
         """
         wanted = {t for t in tips if t}
-        out: list[CommitRow] = []
+        out: list[CommitSummary] = []
         if not wanted:
             return out
-        for row in self.metastore.history_rows():
+        for row in self.metastore.commit_summaries():
             if row.id in wanted:
                 out.append(row)
                 if row.parent_id:

@@ -9,7 +9,7 @@ import pytest
 import zarr
 
 from arraylake_nb.errors import NodeNotFoundError, ReadOnlyError, RefNotFoundError
-from arraylake_nb.models import NodeHistory
+from arraylake_nb.models import CommitSequence, NodeHistory
 
 
 def _quiet_checkout(repo, ref: str) -> None:
@@ -135,9 +135,18 @@ def test_commit_data_of_all_refs(repo) -> None:
     only_main = repo.commit_data()
     assert [c.id for c in only_main.commits] == [main, base]
     everything = repo.commit_data(all_refs=True)
+    assert everything.commits._built == [None, None, None]  # nothing built until read
     assert [c.id for c in everything.commits] == [main, dev, base]  # newest first, no dangling commit
     assert everything.head == main and "dev" in everything.branches
     assert [c.labels for c in everything.commits][:2] == [("main",), ("dev",)]
+    seq = repo.commit_data(all_refs=True).commits
+    assert isinstance(seq, CommitSequence) and seq.graph == [(main, (base,)), (dev, (base,)), (base, ())]
+    assert seq[-1].id == base and seq._built[:2] == [None, None]
+    assert [c.id for c in seq[:2]] == [main, dev] and len(seq) == 3
+    with pytest.raises(IndexError):
+        seq[3]
+    assert [c["id"] for c in seq.to_json()["commits"]] == [main, dev, base]
+    assert [c["id"] for c in everything.to_json()["commits"]] == [main, dev, base]
     _quiet_checkout(repo, base)
     repo.tag("v0")
     assert [c.id for c in repo.commit_data(all_refs=True).commits] == [main, dev, base]
