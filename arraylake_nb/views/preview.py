@@ -27,8 +27,10 @@ if TYPE_CHECKING:
 #: Largest preview side for images, and largest number of points of a line.
 MAX_IMAGE_SIDE = 512
 MAX_LINE_POINTS = 2000
-#: Windows of at most this many elements are read whole and block-averaged; larger ones are strided.
+#: Windows of at most this many elements, in at most this many chunks, are read whole and
+#: block-averaged; larger ones are strided (reading only the chunks holding sampled points).
 MEAN_MAX_ELEMENTS = 16 * 1024 * 1024
+MEAN_MAX_CHUNKS = 1024
 
 _METHODS = ("auto", "mean", "stride")
 
@@ -56,7 +58,7 @@ def _int_keys(mapping: Any, what: str) -> dict[int, Any]:
     return out
 
 
-def _plan(shape: Sequence[int], selection: Mapping[str, Any] | None) -> _Plan:
+def _plan(shape: Sequence[int], chunks: Sequence[int], selection: Mapping[str, Any] | None) -> _Plan:
     sel = dict(selection or {})
     unknown = set(sel) - {"dims", "index", "window", "max_size", "method"}
     if unknown:
@@ -109,7 +111,11 @@ def _plan(shape: Sequence[int], selection: Mapping[str, Any] | None) -> _Plan:
         raise InvalidSelectionError(f"selection['method'] must be one of {', '.join(_METHODS)}, got {method!r}.")
     if method == "auto":
         elements = math.prod(windows[d][1] - windows[d][0] for d in dims)
-        method = "stride" if elements > MEAN_MAX_ELEMENTS or all(s == 1 for s in steps.values()) else "mean"
+        touched = math.prod(
+            (windows[d][1] - 1) // chunks[d] - windows[d][0] // chunks[d] + 1 for d in dims
+        )
+        whole = elements <= MEAN_MAX_ELEMENTS and touched <= MEAN_MAX_CHUNKS
+        method = "mean" if whole and any(s > 1 for s in steps.values()) else "stride"
     return _Plan(dims, index, windows, steps, method)
 
 
@@ -163,7 +169,8 @@ def preview(repo: Repo, ref: str | None, path: str,
             The longest side of the preview (default 512 for images, 2,000 points for lines).
         ``method``
             ``"mean"`` (block means, NaN ignored), ``"stride"`` (every step-th element) or
-            ``"auto"`` (the default: means unless the window exceeds 16 Mi elements).
+            ``"auto"`` (the default: means unless the window exceeds 16 Mi elements
+            or 1,024 chunks).
 
     Returns
     -------
@@ -184,7 +191,7 @@ def preview(repo: Repo, ref: str | None, path: str,
     """
     arr, node = array_at(repo, ref, path)
     shape = tuple(int(n) for n in arr.shape)
-    plan = _plan(shape, selection)
+    plan = _plan(shape, tuple(int(n) for n in arr.chunks), selection)
     ordered = sorted(plan.dims)  # zarr returns displayed dimensions in array order
     strided = plan.method == "stride"
     region = tuple(

@@ -82,6 +82,12 @@ def test_lines_scalars_and_other_dtypes(repo) -> None:
     assert header["kind"] == "scalar" and image(header, data).tolist() == [2.5]
     with pytest.raises(InvalidSelectionError, match="cannot show"):
         views.preview(repo, None, "words")
+    fine = root.create_array("fine", shape=(3000,), chunks=(1,), dtype="f4", fill_value=0)
+    fine[:] = np.arange(3000)
+    header, data = views.preview(repo, None, "fine")  # too many chunks to read whole: strided
+    assert header["method"] == "stride" and header["step"] == [2] and image(header, data)[1] == 2.0
+    header, _ = views.preview(repo, None, "fine", {"window": {0: [0, 1024]}, "max_size": 512})
+    assert header["method"] == "mean"
 
 
 def test_selections_out_of_range_say_what_to_use(cube) -> None:

@@ -65,13 +65,18 @@ def test_node_info_of_an_array(ocean, strict_json) -> None:
         [10, 8], "float32", [4, 4], [3, 2], 6
     )
     assert a["shard_grid"] is None
-    assert a["chunks_initialized"] == 1 and a["bytes_stored"] > 0 and a["nbytes"] == 320
+    assert (a["chunks_stored"], a["chunks_stored_total"]) == (1, 6) and a["nbytes"] == 320
+    assert a["bytes_stored"] > 0
+    repo.root_group["atlantic/temperature"][8:, 4:] = 2.0  # uncommitted: counted for the checkout only
+    now = views.node_info(repo, None, "atlantic/temperature")["array"]
+    assert now["chunks_stored"] == 2 and now["bytes_stored"] > a["bytes_stored"]
+    assert views.node_info(repo, "main", "atlantic/temperature")["array"]["chunks_stored"] == 1
     assert a["fill_value"] == "NaN" and a["dimension_names"] == ["lat", "lon"] and a["shard_shape"] is None
     assert [c["name"] for c in a["codecs"]] == ["bytes", "zstd"]
     sharded = views.node_info(repo, None, "sharded")["array"]
     assert sharded["shard_shape"] == [4, 4] and sharded["codecs"][0]["name"] == "sharding_indexed"
     assert sharded["shard_grid"] == [2, 2] and sharded["chunk_grid"] == [4, 4]
-    assert sharded["chunks_initialized"] == sharded["chunks_total"] == 16  # inner chunks, as zarr counts them
+    assert sharded["chunks_total"] == 16 and sharded["chunks_stored"] == sharded["chunks_stored_total"] == 4
     with pytest.raises(NodeNotFoundError):  # zarr format 2 nodes are not part of the tree, as in repo.tree
         views.node_info(repo, None, "legacy")
 
