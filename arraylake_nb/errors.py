@@ -114,7 +114,8 @@ class NotAnArrayError(ArraylakeNbError, ValueError):
 
 
 class InvalidSelectionError(ArraylakeNbError, ValueError):
-    """A selection of an array (dimensions, indices, chunk coordinates) is out of range or malformed."""
+    """A selection is out of range or malformed: of an array (dimensions, indices, windows,
+    chunk coordinates) or of a listing (offset, page size)."""
 
 
 class NodeExistsError(ArraylakeNbError, ValueError):

@@ -478,10 +478,12 @@ class Repo:
         """
         if refresh:
             self._engine.drop_caches()
-        head = self._require_state().meta.base_commit or None
-        branches, tags = self.branches, self.tags
         if not all_refs:
-            return CommitData(tuple(self.commit_log), branches, tags, head)
+            head = self._require_state().meta.base_commit or None
+            return CommitData(tuple(self.commit_log), self.branches, self.tags, head)
+        # Every ref's history needs no checkout (a server reading the repository has none).
+        head = (self._state.meta.base_commit or None) if self._state is not None else None
+        branches, tags = self.branches, self.tags
         rows = self._engine.history.reachable([head, *(r.commit_id for r in [*branches, *tags])])
         labels = self._labels()
         # Building 10,000 Commit objects costs more than reading them; a page needs a hundred.

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from zarr.core.sync import sync
 
 from arraylake_nb.errors import InvalidSelectionError, NodeNotFoundError
 from arraylake_nb.models import ChunkChanges
@@ -179,6 +180,13 @@ def diff_summary(repo: Repo, a: str, b: str | None = None, *,
     }
 
 
+async def _stored_size(store: Any, key: str) -> int | None:
+    try:
+        return int(await store.getsize(key))  # the stored size, without reading the bytes
+    except FileNotFoundError:
+        return None
+
+
 def _chunk_side(repo: Repo, ref: str | None, path: str, coords: tuple[int, ...]) -> dict[str, Any]:
     try:
         arr, node = array_at(repo, ref, path)
@@ -195,9 +203,8 @@ def _chunk_side(repo: Repo, ref: str | None, path: str, coords: tuple[int, ...])
     key = arr.metadata.encode_chunk_key(coords)
     grid = grid_shape(shape, chunks)
     inside = all(0 <= i < n for i, n in zip(coords, grid, strict=True))
-    stored = repo.store_at(ref).get_sync(f"{node.path}/{key}" if node.path else key) if inside else None
-    side: dict[str, Any] = {"exists": stored is not None, "array_exists": True, "key": key,
-                            "stored_bytes": None if stored is None else len(stored)}
+    stored = sync(_stored_size(repo.store_at(ref), f"{node.path}/{key}" if node.path else key)) if inside else None
+    side: dict[str, Any] = {"exists": stored is not None, "array_exists": True, "key": key, "stored_bytes": stored}
     if not inside:
         return {**side, "shape": None, "min": None, "max": None, "mean": None, "nan_count": None}
     region = tuple(slice(i * k, min((i + 1) * k, n)) for i, k, n in zip(coords, chunks, shape, strict=True))

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from arraylake_nb.display import timestamp
+from arraylake_nb.errors import InvalidSelectionError, SessionError
 from arraylake_nb.models import Commit, CommitSequence
 
 if TYPE_CHECKING:
@@ -242,8 +243,11 @@ def _refs_by_commit(branches: Sequence[Any], tags: Sequence[Any]) -> dict[str, l
 
 def _graph(repo: Repo) -> tuple[_Graph, str | None, str | None]:
     """The cached graph of ``repo``'s refs now, its checkout's commit and branch."""
-    info = repo.session.info
-    head, branch = info.base_commit, info.branch
+    try:
+        info = repo.session.info
+        head, branch = info.base_commit, info.branch
+    except SessionError:  # a repository opened without a checkout (the sidebar's server)
+        head, branch = None, None
     branches, tags = repo.branches, repo.tags
     # Branch tips follow every commit, so the refs name the whole reachable history.
     key = (str(repo.path), head, tuple((b.name, b.commit_id) for b in branches),
@@ -325,13 +329,13 @@ def history_page(repo: Repo, offset: int = 0, limit: int = DEFAULT_PAGE, search:
 
     Raises
     ------
-    ValueError
-        If ``offset`` or ``limit`` is out of range.
+    InvalidSelectionError
+        If ``offset`` or ``limit`` is out of range (a ``ValueError``).
     """
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-        raise ValueError(f"offset must be a non-negative integer, got {offset!r}.")
+        raise InvalidSelectionError(f"offset must be a non-negative integer (0 is the newest commit), got {offset!r}.")
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
-        raise ValueError(f"limit must be an integer from 1 to {MAX_PAGE}, got {limit!r}.")
+        raise InvalidSelectionError(f"limit must be an integer from 1 to {MAX_PAGE}, got {limit!r}; ask for more pages.")
     graph, head, branch = _graph(repo)
     needle = search.strip().lower() if search else ""
     if needle:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from arraylake_nb.errors import NodeNotFoundError, NotAnArrayError
+from arraylake_nb.errors import NodeNotFoundError, NotAnArrayError, SessionError
 from arraylake_nb.models import Diff
 from arraylake_nb.views._common import describe_ref, plain, time_fields
 
@@ -16,7 +16,10 @@ _PROVENANCE_KEYS = ("notebook", "cell")
 
 
 def _refs_at(repo: Repo, commit_id: str) -> list[dict[str, Any]]:
-    branch = repo.session.info.branch
+    try:
+        branch = repo.session.info.branch
+    except SessionError:  # no checkout: no branch is current
+        branch = None
     refs: list[dict[str, Any]] = [
         {"kind": "branch", "name": b.name, "current": b.name == branch}
         for b in sorted(repo.branches, key=lambda r: r.name) if b.commit_id == commit_id

@@ -8,6 +8,7 @@ import warnings
 import pytest
 
 from arraylake_nb import views
+from arraylake_nb.errors import InvalidSelectionError
 from arraylake_nb.views import graph as graph_module
 from arraylake_nb.views.graph import LaneLayout, history_page, layout
 
@@ -221,6 +222,15 @@ def test_the_layout_is_cached_until_the_refs_move(branched) -> None:
 def test_history_page_checks_its_arguments(repo) -> None:
     assert history_page(repo)["rows"] == [] and history_page(repo)["total"] == 0
     for bad in ({"offset": -1}, {"limit": 0}, {"limit": 10_000}, {"offset": True}):
-        with pytest.raises(ValueError):
+        with pytest.raises(InvalidSelectionError):
             history_page(repo, **bad)
     assert views.history_page is history_page
+
+
+def test_history_without_a_checkout(branched, client) -> None:
+    _, ids = branched
+    server_side = client.get_repo("earthmover/ocean", checkout=False)
+    page = history_page(server_side)
+    assert page["total"] == 8 and page["head"] is None and page["branch"] is None
+    assert not any(r["head"] for r in page["rows"])
+    assert views.commit_details(server_side, ids["m5"])["refs"][0] == {"kind": "branch", "name": "main", "current": False}
