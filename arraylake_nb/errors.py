@@ -109,6 +109,15 @@ class NodeNotFoundError(ArraylakeNbError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class NotAnArrayError(ArraylakeNbError, ValueError):
+    """The node at that path is a group, where an array is needed (a preview, a chunk)."""
+
+
+class InvalidSelectionError(ArraylakeNbError, ValueError):
+    """A selection is out of range or malformed: of an array (dimensions, indices, windows,
+    chunk coordinates) or of a listing (offset, page size)."""
+
+
 class NodeExistsError(ArraylakeNbError, ValueError):
     """A group or array already exists at the destination path."""
 

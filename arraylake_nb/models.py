@@ -216,11 +216,61 @@ class CommitPage(_Rendered):
     total: int
 
 
+class CommitSequence(Sequence[Commit], _Serialised):
+    """The commits of a long history, each :class:`Commit` built when first read.
+
+    Indexing, slicing, iteration and ``len()`` work as on a tuple; :attr:`graph`
+    gives every commit's id and parents without building any commit, which is
+    all a commit-graph layout needs.
+    """
+
+    def __init__(self, ids: Sequence[str], parents: Sequence[tuple[str, ...]],
+                 build: Callable[[int], Commit]) -> None:
+        self._ids = list(ids)
+        self._parents = list(parents)
+        self._build = build
+        self._built: list[Commit | None] = [None] * len(self._ids)
+
+    @property
+    def graph(self) -> list[tuple[str, tuple[str, ...]]]:
+        """``(commit id, parent ids)`` of every commit, in order."""
+        return list(zip(self._ids, self._parents, strict=True))
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def _at(self, i: int) -> Commit:
+        c = self._built[i]
+        if c is None:
+            c = self._built[i] = self._build(i)
+        return c
+
+    @overload
+    def __getitem__(self, i: int) -> Commit: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Commit]: ...
+    def __getitem__(self, i: int | slice) -> Commit | list[Commit]:
+        if isinstance(i, slice):
+            return [self._at(j) for j in range(*i.indices(len(self._ids)))]
+        if i < 0:
+            i += len(self._ids)
+        if not 0 <= i < len(self._ids):
+            raise IndexError("commit index out of range")
+        return self._at(i)
+
+    def __repr__(self) -> str:
+        return f"<CommitSequence of {len(self._ids)} commit(s)>"
+
+
 @dataclass(frozen=True, slots=True)
 class CommitData(_Rendered):
-    """What drawing a checkout's history needs: its commits, branches and tags."""
+    """What drawing history needs: commits (newest first), branches, tags and the checkout's commit.
 
-    commits: tuple[Commit, ...]
+    ``commits`` is a tuple, or for the history of every ref a :class:`CommitSequence`
+    (built as read).
+    """
+
+    commits: Sequence[Commit]
     branches: RefList
     tags: RefList
     head: str | None
@@ -513,7 +563,12 @@ class GcReport(_Serialised):
 
 @dataclass(frozen=True, slots=True)
 class TreeNode(_Serialised):
-    """A group or array in a :class:`Tree`; arrays carry shape and dtype."""
+    """A group or array in a :class:`Tree`; arrays carry shape, dtype and chunk shape.
+
+    ``has_children`` is true when the node has child nodes in its version,
+    whether or not ``children`` lists them (a tree cut at its depth does not),
+    so a lazily expanded tree knows where to show an expander.
+    """
 
     name: str
     path: str
@@ -521,6 +576,8 @@ class TreeNode(_Serialised):
     shape: tuple[int, ...] | None = None
     dtype: str | None = None
     children: tuple[TreeNode, ...] = ()
+    chunks: tuple[int, ...] | None = None
+    has_children: bool = False
 
     @property
     def label(self) -> str:
@@ -652,11 +709,17 @@ class AttributeChange(_Serialised):
 
 @dataclass(frozen=True, slots=True)
 class ChunkChanges(_Serialised):
-    """Chunks of one array that differ (written or deleted); ``coords`` lists at most 1000."""
+    """Chunks of one array that differ; ``coords`` lists at most 1000 unless the diff was asked for more.
+
+    ``states`` runs parallel to ``coords``: ``"added"`` (only in the newer
+    version), ``"deleted"`` (only in the older) or ``"modified"`` (in both,
+    with other bytes). It is empty for diffs made without it.
+    """
 
     path: str
     count: int
     coords: tuple[tuple[int, ...], ...]
+    states: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -682,3 +745,66 @@ class Diff(_Rendered):
             f"moved {len(self.moved)}, {len(self.attributes)} attribute(s), "
             f"{sum(c.count for c in self.chunks)} chunk(s)>"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class NodeVersion(_Serialised):
+    """One commit that changed a group or array, and the node as that commit left it.
+
+    Attributes
+    ----------
+    commit
+        The commit.
+    kind
+        ``"array"`` or ``"group"`` after the commit; None if it deleted the node.
+    created, deleted
+        The commit created the node (also by moving or copying it here) or deleted it.
+    metadata_changed
+        Its metadata other than attributes changed (shape, data type, codecs, ...).
+    attributes_changed
+        Its attributes changed.
+    chunks_changed
+        How many of its chunks the commit wrote or deleted.
+    shape
+        The array's shape after the commit (None for groups and deleted nodes).
+    """
+
+    commit: Commit
+    kind: str | None
+    created: bool = False
+    deleted: bool = False
+    metadata_changed: bool = False
+    attributes_changed: bool = False
+    chunks_changed: int = 0
+    shape: tuple[int, ...] | None = None
+
+    def describe(self) -> str:
+        """What the commit did to the node, in words: ``"attributes changed, 3 chunks written"``."""
+        parts = [w for w, on in (("created", self.created), ("deleted", self.deleted),
+                                 ("metadata changed", self.metadata_changed),
+                                 ("attributes changed", self.attributes_changed)) if on]
+        if self.chunks_changed:
+            parts.append(f"{self.chunks_changed:,} chunk{'s' if self.chunks_changed != 1 else ''} written or deleted")
+        return ", ".join(parts) or "rewritten unchanged"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeHistory(_Rendered):
+    """The commits that changed one group or array, newest first (``repo.node_history``).
+
+    Only the path is followed: a node moved to ``path`` starts its history
+    with the move.
+    """
+
+    path: str
+    ref: str
+    versions: tuple[NodeVersion, ...]
+
+    def __iter__(self) -> Iterator[NodeVersion]:
+        return iter(self.versions)
+
+    def __len__(self) -> int:
+        return len(self.versions)
+
+    def __repr__(self) -> str:
+        return f"<NodeHistory '/{self.path}' from {self.ref}: {len(self.versions)} commit(s)>"

@@ -56,6 +56,9 @@ class VersionView:
         dict
             ``{"c/0/1": ChunkRef, ...}``; chunks of nested arrays are left out.
         """
+        if self.untouched(path):
+            # The manifest holds exactly this array's chunks: no per-key lookups needed.
+            return {k: v for k, v in self.state.manifest(path).items() if isinstance(v, ChunkRef)}
         prefix = zkeys.dir_prefix(path)
         out: dict[str, ChunkRef] = {}
         for key in self.state.iter_keys(prefix):
@@ -71,8 +74,12 @@ def _kind(doc: dict[str, Any]) -> str:
     return "array" if doc.get("node_type") == "array" else "group"
 
 
-def diff_views(a: VersionView, b: VersionView, progress: Callable[[int], None] | None = None) -> Diff:
-    """Compare two versions node by node, then chunk by chunk for arrays present in both."""
+def diff_views(a: VersionView, b: VersionView, progress: Callable[[int], None] | None = None,
+               max_coords: int | None = MAX_COORDS) -> Diff:
+    """Compare two versions node by node, then chunk by chunk for arrays present in both.
+
+    ``max_coords`` caps the chunk coordinates listed per array (None: all of them).
+    """
     added = {p: _kind(d) for p, d in b.docs.items() if p not in a.docs}
     deleted = {p: _kind(d) for p, d in a.docs.items() if p not in b.docs}
     moved: list[tuple[str, str]] = []
@@ -120,8 +127,11 @@ def diff_views(a: VersionView, b: VersionView, progress: Callable[[int], None] |
             ca, cb = a.chunks(pa), b.chunks(pb)
             changed = sorted(k for k in set(ca) | set(cb) if ca.get(k) != cb.get(k))
             if changed:
-                coords = tuple(c for k in changed[:MAX_COORDS] if (c := chunk_coords(k)) is not None)
-                chunks.append(ChunkChanges(pb, len(changed), coords))
+                listed = [(k, c) for k in changed[:max_coords] if (c := chunk_coords(k)) is not None]
+                states = tuple(
+                    "added" if k not in ca else "deleted" if k not in cb else "modified" for k, _ in listed
+                )
+                chunks.append(ChunkChanges(pb, len(changed), tuple(c for _, c in listed), states))
         if progress is not None:
             progress(i + 1)
     return Diff(

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from arraylake_nb import display
-from arraylake_nb.api import _tree, hooks
-from arraylake_nb.api._diff import VersionView, diff_views
+from arraylake_nb.api import _history, _tree, hooks
+from arraylake_nb.api._diff import MAX_COORDS, VersionView, diff_views
 from arraylake_nb.config import Author
 from arraylake_nb.engine import keys as zkeys
-from arraylake_nb.engine.metastore import CommitRow, Metastore, RefRow, SessionRecord
+from arraylake_nb.engine.metastore import CommitRow, CommitSummary, Metastore, RefRow, SessionRecord
 from arraylake_nb.engine.names import validate_ref_name
 from arraylake_nb.engine.repository import RepoEngine
 from arraylake_nb.engine.session import SessionView
@@ -44,9 +44,11 @@ from arraylake_nb.models import (
     CommitData,
     CommitLog,
     CommitPage,
+    CommitSequence,
     Diff,
     FsckReport,
     GcReport,
+    NodeHistory,
     RefList,
     RepoSummary,
     SessionInfo,
@@ -401,7 +403,7 @@ class Repo:
                     labels.setdefault(r.commit_id, []).append(r.name if kind == "branch" else f"tag: {r.name}")
         return labels
 
-    def _commit(self, row: CommitRow, labels: dict[str, list[str]] | None = None) -> Commit:
+    def _commit(self, row: CommitRow | CommitSummary, labels: dict[str, list[str]] | None = None) -> Commit:
         meta: dict[str, Any] = json.loads(row.metadata) if row.metadata else {}
         return Commit(
             id=row.id, parent_commit=row.parent_id, message=row.message,
@@ -463,15 +465,34 @@ class Repo:
         commits = tuple(self._commit(r, labels) for r in rows[:limit])
         return CommitPage(commits, rows[limit].id if len(rows) > limit else None, top.depth + 1)
 
-    def commit_data(self, refresh: bool = False) -> CommitData:
-        """Everything needed to draw the checkout's history: its commits, branches and tags.
+    def commit_data(self, refresh: bool = False, *, all_refs: bool = False) -> CommitData:
+        """Everything needed to draw history: commits, branches and tags.
 
-        ``refresh`` drops cached history first (e.g. after restoring a metastore backup).
+        Parameters
+        ----------
+        refresh
+            Drop cached history first (e.g. after restoring a metastore backup).
+        all_refs
+            Every commit reachable from any branch or tag (and the checkout),
+            newest first, children before their parents (for a commit graph of
+            all branches), as a :class:`~arraylake_nb.models.CommitSequence`;
+            read in one scan, however long the history. By default, only the
+            commits reachable from the checkout.
         """
         if refresh:
             self._engine.drop_caches()
-        return CommitData(tuple(self.commit_log), self.branches, self.tags,
-                          self._require_state().meta.base_commit or None)
+        if not all_refs:
+            head = self._require_state().meta.base_commit or None
+            return CommitData(tuple(self.commit_log), self.branches, self.tags, head)
+        # Every ref's history needs no checkout (a server reading the repository has none).
+        head = (self._state.meta.base_commit or None) if self._state is not None else None
+        branches, tags = self.branches, self.tags
+        rows = self._engine.history.reachable([head, *(r.commit_id for r in [*branches, *tags])])
+        labels = self._labels()
+        # Building 10,000 Commit objects costs more than reading them; a page needs a hundred.
+        commits = CommitSequence([r.id for r in rows], [(r.parent_id,) if r.parent_id else () for r in rows],
+                                 lambda i: self._commit(rows[i], labels))
+        return CommitData(commits, branches, tags, head)
 
     def get_commit(self, ref: str) -> Commit:
         """The commit a branch, tag or commit id refers to."""
@@ -597,34 +618,95 @@ class Repo:
         state.check_writable()
         state.copy(self._node_path(source), self._node_path(dest))
 
-    def _version(self, ref: str | None) -> VersionView:
+    def _view(self, ref: str | None) -> tuple[SessionView, str]:
+        """The session (synced) or a read-only view of ``ref``, and its label for diffs."""
         if ref is None:
             state = self._require_state()
             state.sync()
-            return VersionView(state, f"session {state.meta.id[:8]} (uncommitted)")
+            return state, f"session {state.meta.id[:8]} (uncommitted)"
         resolved = self._engine.resolve(ref)
         view = self._engine.read_only_view(resolved.commit_id)
-        return VersionView(view, ref if ref == resolved.commit_id else f"{ref} ({(resolved.commit_id or 'empty')[:8]})")
+        return view, ref if ref == resolved.commit_id else f"{ref} ({(resolved.commit_id or 'empty')[:8]})"
 
-    def diff(self, from_ref: str, to_ref: str | None = None) -> Diff:
+    def _version(self, ref: str | None) -> VersionView:
+        return VersionView(*self._view(ref))
+
+    def diff(self, from_ref: str, to_ref: str | None = None, *, max_coords: int | None = MAX_COORDS) -> Diff:
         """What changed from ``from_ref`` to ``to_ref`` (default: this session, uncommitted changes included).
 
         Lists groups and arrays added, deleted and moved, attributes changed
-        (old → new) and, per array, the chunks changed (count and grid coordinates).
+        (old → new) and, per array, the chunks changed: their count, and the
+        grid coordinates and state (added, deleted, modified) of the first
+        ``max_coords`` of them (None: all).
         """
-        a, b = self._version(from_ref), self._version(to_ref)
-        with hooks.progress(len(a.docs), "Comparing nodes", min_total=500, unit="nodes") as advance:
-            return diff_views(a, b, progress=lambda i: advance())
+        return self._diff(self._version(from_ref), self._version(to_ref), max_coords)
 
-    def tree(self, prefix: str = "", depth: int = 10, filter: str | None = None) -> Tree:
+    def _diff(self, a: VersionView, b: VersionView, max_coords: int | None) -> Diff:
+        with hooks.progress(len(a.docs), "Comparing nodes", min_total=500, unit="nodes") as advance:
+            return diff_views(a, b, progress=lambda i: advance(), max_coords=max_coords)
+
+    def commit_changes(self, commit_id: str, *, max_coords: int | None = MAX_COORDS) -> Diff:
+        """What one commit changed relative to its parent (the first commit: relative to an empty repository).
+
+        Parameters
+        ----------
+        commit_id
+            A commit id (or unique prefix), branch or tag.
+        max_coords
+            As in :meth:`diff`.
+        """
+        commit = self.get_commit(commit_id)
+        parent = commit.parent_commit
+        before = self._version(parent) if parent else VersionView(self._engine.read_only_view(None), "(empty)")
+        return self._diff(before, self._version(commit.id), max_coords)
+
+    def node_history(self, path: str, ref: str | None = None) -> NodeHistory:
+        """The commits that changed a group or array, newest first, and what each did to it.
+
+        A commit counts when it created, deleted or rewrote the node's metadata
+        (attributes included) or wrote or deleted chunks of the array; each entry
+        says which and the array's shape after the commit. Only the path is
+        followed: a node moved to ``path`` starts its history with the move.
+        The cost follows the length of the history, not the size of the data.
+
+        Parameters
+        ----------
+        path
+            Node path (``"a/b"``; ``""`` for the root group).
+        ref
+            Branch, tag or commit whose ancestry is searched (default: the checkout's commit).
+        """
+        node = self._node_path(path)
+        if ref is None:
+            head, label = self._require_state().meta.base_commit or None, "the checkout"
+        else:
+            head, label = self._engine.resolve(ref).commit_id, ref
+        deltas = self._engine.history.node_deltas(head, node)
+        labels = self._labels()
+        return NodeHistory(node, label, _history.node_versions(deltas, lambda row: self._commit(row, labels)))
+
+    def tree(self, prefix: str = "", depth: int = 10, filter: str | None = None, *, ref: str | None = None) -> Tree:
         """The hierarchy under ``prefix``: groups before arrays, ``📁 name`` / ``🇦 name (shape) dtype``.
 
         ``filter`` is a JMESPath expression over each node's attributes; matching
-        nodes are shown with the groups that lead to them.
+        nodes are shown with the groups that lead to them. ``ref`` shows a branch,
+        tag or commit instead of the checkout (which it leaves as it is). Without
+        a filter only the nodes within ``depth`` are read (``depth=1`` lists a
+        group's children at the cost of the listing); nodes carry ``has_children``
+        so deeper levels can be listed on demand.
         """
-        state = self._require_state()
-        state.sync()
-        return _tree.build_tree(state, prefix, depth, filter)
+        return _tree.build_tree(self._view(ref)[0], prefix, depth, filter)
+
+    def store_at(self, ref: str | None = None) -> ArraylakeStore:
+        """A read-only zarr Store of a branch, tag or commit, leaving the checkout as it is.
+
+        ``ref=None`` gives :attr:`store`, the checkout's own store. Open arrays
+        with zarr, e.g. ``zarr.open_array(repo.store_at("v1"), path="a/t", mode="r")``.
+        A store of a branch stays at the commit the branch pointed at when it was made.
+        """
+        if ref is None:
+            return self.store
+        return ArraylakeStore.for_session(self._engine.path, self._view(ref)[0])
 
     def filter_metadata(self, filter: str) -> list[str]:
         """Paths of the groups and arrays whose attributes match a JMESPath expression.
@@ -833,6 +915,9 @@ class AsyncRepo:
     fsck = _in_thread("fsck")
     gc = _in_thread("gc")
     diff = _in_thread("diff")
+    commit_changes = _in_thread("commit_changes")
+    node_history = _in_thread("node_history")
+    store_at = _in_thread("store_at")
     tree = _in_thread("tree")
     filter_metadata = _in_thread("filter_metadata")
     move = _in_thread("move")

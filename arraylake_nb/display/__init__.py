@@ -18,6 +18,7 @@ from rich.console import Console, RenderableType
 
 from arraylake_nb import models as _models
 from arraylake_nb.display import _html, _json, _rich
+from arraylake_nb.display._json import plain, timestamp
 from arraylake_nb.display._progress import progress as progress_bars
 from arraylake_nb.models import (
     ArraySummary,
@@ -28,11 +29,14 @@ from arraylake_nb.models import (
     CommitData,
     CommitLog,
     CommitPage,
+    CommitSequence,
     Diff,
     FsckReport,
     GcReport,
     GroupSummary,
     NodeChange,
+    NodeHistory,
+    NodeVersion,
     RefList,
     RepoSummary,
     SessionInfo,
@@ -47,9 +51,11 @@ from arraylake_nb.models import (
 __all__ = [
     "SCHEMA_VERSION",
     "html",
+    "plain",
     "progress_bars",
     "rich_renderable",
     "text",
+    "timestamp",
     "to_json",
 ]
 
@@ -117,6 +123,7 @@ rich_renderable.register(Diff, _rich.diff)
 rich_renderable.register(RepoSummary, _rich.repo_summary)
 rich_renderable.register(GroupSummary, _rich.group_summary)
 rich_renderable.register(ArraySummary, _rich.array_summary)
+rich_renderable.register(NodeHistory, _rich.node_history)
 
 html.register(Commit, _html.commit)
 html.register(CommitLog, _html.commit_log)
@@ -134,6 +141,7 @@ html.register(Diff, _html.diff)
 html.register(RepoSummary, _html.repo_summary)
 html.register(GroupSummary, _html.group_summary)
 html.register(ArraySummary, _html.array_summary)
+html.register(NodeHistory, _html.node_history)
 
 
 @functools.singledispatch
@@ -171,6 +179,7 @@ to_json.register(Commit, _json.commit)
 to_json.register(CommitLog, _json.commit_log)
 to_json.register(CommitPage, _json.commit_page)
 to_json.register(CommitData, _json.commit_data)
+to_json.register(CommitSequence, _json.commit_sequence)
 to_json.register(Transaction, _json.transaction)
 to_json.register(Branch, _json.branch)
 to_json.register(Tag, _json.tag)
@@ -189,6 +198,8 @@ to_json.register(Diff, _json.diff)
 to_json.register(RepoSummary, _json.repo_summary)
 to_json.register(GroupSummary, _json.group_summary)
 to_json.register(ArraySummary, _json.array_summary)
+to_json.register(NodeVersion, _json.node_version)
+to_json.register(NodeHistory, _json.node_history)
 
 
 def text(model: object) -> str:

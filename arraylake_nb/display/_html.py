@@ -39,6 +39,8 @@ from arraylake_nb.display._rich import (
     log_more_note,
     next_page_note,
     node_change_line,
+    node_history_rows,
+    node_history_time_header,
     node_key_count,
     problems,
     ref_columns,
@@ -57,6 +59,7 @@ from arraylake_nb.models import (
     Diff,
     FsckReport,
     GroupSummary,
+    NodeHistory,
     RefList,
     RepoSummary,
     SessionInfo,
@@ -563,3 +566,16 @@ def array_summary(a: ArraySummary) -> str:
         ("Checkout", _checkout_cell(a.branch, a.base_commit, a.read_only)),
     ]
     return _wrap("arraysummary", heading + _kv_table(rows))
+
+
+def node_history(h: NodeHistory) -> str:
+    """Table of the commits that changed one node; beyond 20 rows they fold into a details element."""
+    head = f'<div class="alnb-heading">{escape(f"History of /{h.path} from {h.ref}")}</div>'
+    if not h.versions:
+        return _wrap("nodehistory", head + _empty("No commit changed this node"))
+    rows = [
+        f"<tr><td>{_id(v.commit.id, short=True)}</td>" + "".join(f"<td>{escape(x)}</td>" for x in row[1:]) + "</tr>"
+        for v, row in zip(h.versions, node_history_rows(h)[:MAX_ROWS], strict=False)
+    ]
+    table = _table(["Commit", node_history_time_header(h), "Change", "Shape", "Message"])
+    return _wrap("nodehistory", head + _rows(rows, len(h.versions), table))

@@ -40,11 +40,14 @@ from arraylake_nb.models import (
     CommitData,
     CommitLog,
     CommitPage,
+    CommitSequence,
     Diff,
     FsckReport,
     GcReport,
     GroupSummary,
     NodeChange,
+    NodeHistory,
+    NodeVersion,
     RefList,
     RepoSummary,
     SessionInfo,
@@ -201,6 +204,11 @@ def commit_data(data: CommitData) -> Document:
     }
 
 
+def commit_sequence(commits: CommitSequence) -> Document:
+    """Commits of a long history, in order (every one is built)."""
+    return {"type": "commit_sequence", "commits": [commit(c) for c in commits]}
+
+
 def transaction(tx: Transaction) -> Document:
     """What ``repo.transaction`` did."""
     return {
@@ -323,6 +331,8 @@ def _node_fields(node: TreeNode) -> Document:
         "kind": node.kind,
         "shape": None if node.shape is None else [int(n) for n in node.shape],
         "dtype": node.dtype,
+        "chunks": None if node.chunks is None else [int(n) for n in node.chunks],
+        "has_children": node.has_children,
         "children": [],
     }
 
@@ -352,7 +362,10 @@ def attribute_change(c: AttributeChange) -> Document:
 
 def chunk_changes(c: ChunkChanges) -> Document:
     """The chunks of one array that differ: how many, and the grid coordinates of at most 1000."""
-    return {"type": "chunk_changes", "path": c.path, "count": c.count, "coords": [[int(i) for i in xs] for xs in c.coords]}
+    return {
+        "type": "chunk_changes", "path": c.path, "count": c.count,
+        "coords": [[int(i) for i in xs] for xs in c.coords], "states": list(c.states),
+    }
 
 
 def diff(d: Diff) -> Document:
@@ -414,3 +427,23 @@ def array_summary(a: ArraySummary) -> Document:
         "fill_value": plain(a.fill_value),
         "attributes": list(a.attributes),
     }
+
+
+def node_version(v: NodeVersion) -> Document:
+    """One commit that changed a node, and the node as it left it."""
+    return {
+        "type": "node_version",
+        "commit": commit(v.commit),
+        "kind": v.kind,
+        "created": v.created,
+        "deleted": v.deleted,
+        "metadata_changed": v.metadata_changed,
+        "attributes_changed": v.attributes_changed,
+        "chunks_changed": v.chunks_changed,
+        "shape": None if v.shape is None else [int(n) for n in v.shape],
+    }
+
+
+def node_history(h: NodeHistory) -> Document:
+    """The commits that changed one node, newest first."""
+    return {"type": "node_history", "path": h.path, "ref": h.ref, "versions": [node_version(v) for v in h.versions]}

@@ -29,6 +29,7 @@ from arraylake_nb.models import (
     FsckReport,
     GroupSummary,
     NodeChange,
+    NodeHistory,
     RefList,
     RepoSummary,
     SessionInfo,
@@ -683,3 +684,34 @@ def array_summary(a: ArraySummary) -> RenderableType:
         Text(facts[0].upper() + facts[1:]),
         Text(f"Attributes ({len(a.attributes)}): {attribute_names(a.attributes)}"),
     )
+
+
+def node_history_time_header(h: NodeHistory) -> str:
+    """The time column's header, naming the zone once: ``Time (UTC)``."""
+    return f"Time ({_time.zones(v.commit.commit_time for v in h.versions)})"
+
+
+def node_history_rows(h: NodeHistory) -> list[tuple[str, str, str, str, str]]:
+    """(short id, time, what changed, shape, first message line) per version, newest first."""
+    at = _time.now()
+    return [
+        (v.commit.short_id, _time.human(v.commit.commit_time, at), v.describe(),
+         "" if v.shape is None else str(tuple(v.shape)), (v.commit.message.splitlines() or [""])[0])
+        for v in h.versions
+    ]
+
+
+def node_history(h: NodeHistory) -> RenderableType:
+    """Table of the commits that changed one node: id, time, what changed, shape, message."""
+    title = Text(f"History of /{h.path} from {h.ref}", style="bold")
+    if not h.versions:
+        return Group(title, Text("No commit changed this node", style=_DIM))
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for name in ("Commit", node_history_time_header(h), "Change", "Shape", "Message"):
+        table.add_column(name, no_wrap=name != "Message")
+    rows = node_history_rows(h)
+    for cid, when, what, shape, message in rows[:MAX_LINES]:
+        table.add_row(Text(cid, style=_ID), when, what, shape, message)
+    if len(rows) > MAX_LINES:
+        return Group(title, table, _more(len(rows) - MAX_LINES))
+    return Group(title, table)

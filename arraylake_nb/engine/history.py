@@ -10,10 +10,14 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from arraylake_nb.engine.metastore import CommitRow, Metastore
-from arraylake_nb.engine.snapshot import SegmentCache, Snapshot
+from arraylake_nb.engine import keys as zkeys
+from arraylake_nb.engine.metastore import CommitRow, CommitSummary, Metastore
+from arraylake_nb.engine.segments import is_inline
+from arraylake_nb.engine.snapshot import SegmentCache, Snapshot, decode_table_row
+from arraylake_nb.engine.values import Change
 from arraylake_nb.errors import RefNotFoundError
 
 #: Snapshots kept decoded; each holds a path map, so a few suffice.
@@ -54,6 +58,33 @@ class ResolvedRef:
     kind: str
     name: str | None
     commit_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NodeDelta:
+    """What one commit did to one node (see :meth:`History.node_deltas`).
+
+    Attributes
+    ----------
+    commit
+        The commit.
+    docs
+        The node's metadata keys the commit wrote or deleted (``zarr.json``,
+        ``.zarray``, ``.zattrs``, ``.zgroup``, by name) and their new values
+        (:data:`~arraylake_nb.engine.values.DELETED` when removed). An array
+        document is rewritten whenever its chunks change, so a document here
+        may equal the one before.
+    chunks_changed
+        How many of the node's chunks the commit wrote or deleted.
+    """
+
+    commit: CommitRow
+    docs: dict[str, Change]
+    chunks_changed: int
+
+
+#: The metadata documents whose changes make up a node's history.
+_NODE_KEY_NAMES = (zkeys.ZARR_JSON, zkeys.ZARRAY, zkeys.ZATTRS, zkeys.ZGROUP)
 
 
 class History:
@@ -137,6 +168,74 @@ class History:
             out.append(row)
             cid = row.parent_id
         return out
+
+    def reachable(self, tips: Iterable[str | None]) -> list[CommitSummary]:
+        """The commits reachable from ``tips``, newest first (children before their parents).
+
+        One scan of the commits table, however many refs and commits there are.
+
+        Parameters
+        ----------
+        tips
+            Commit ids (None entries, e.g. empty branches, are skipped).
+        """
+        wanted = {t for t in tips if t}
+        out: list[CommitSummary] = []
+        if not wanted:
+            return out
+        for row in self.metastore.commit_summaries():
+            if row.id in wanted:
+                out.append(row)
+                if row.parent_id:
+                    wanted.add(row.parent_id)
+        return out
+
+    def node_deltas(self, head: str | None, path: str) -> list[NodeDelta]:
+        """The commits in the ancestry of ``head`` that touched node ``path``, newest first.
+
+        A commit touched the node when its own segments hold one of the node's
+        metadata keys (created, rewritten, deleted, also by deleting a group
+        holding it) or chunks of the array at ``path``. Only the path is
+        followed: a node moved here starts its history with the move.
+
+        Parameters
+        ----------
+        head
+            Where the ancestry starts (None: no commits, an empty list).
+        path
+            Node path (``"a/b"``; ``""`` for the root group).
+        """
+        keys = [zkeys.join(path, name) for name in _NODE_KEY_NAMES]
+        needles = [k.encode() for k in keys]
+        found: dict[int, dict[str, Change]] = {}
+        chunks: dict[int, int] = {}
+        table_segs: dict[int, int] = {}
+        rows = self.ancestry(head)
+        for i, row in enumerate(rows):
+            for seg, owner in row.delta_segments():
+                if owner is not None:
+                    if owner == path:
+                        chunks[i] = chunks.get(i, 0) + len(self.cache.segment(seg))
+                    continue
+                if not is_inline(seg):
+                    table_segs[seg] = i
+                    continue
+                blob = row.inline_segments
+                # Keys are stored as they are, so a blob not holding one holds no change of it.
+                if blob is not None and not any(n in blob for n in needles):
+                    continue
+                entries = self.cache.segment(seg)
+                hit = {k: entries[k] for k in keys if k in entries}
+                if hit:
+                    found.setdefault(i, {}).update(hit)
+        if table_segs:
+            for key in keys:
+                for seg, *columns in self.metastore.lookup(list(table_segs), key):
+                    found.setdefault(table_segs[int(seg)], {})[key] = decode_table_row(*columns)
+        return [
+            NodeDelta(rows[i], {zkeys.split(k)[1]: v for k, v in found.get(i, {}).items()}, chunks.get(i, 0))
+            for i in sorted(set(found) | set(chunks))
+        ]
 
     def resolve(self, ref: str) -> ResolvedRef:
         """Resolve a branch, then a tag, then a commit id (or unique id prefix).

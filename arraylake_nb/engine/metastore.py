@@ -30,7 +30,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import numpy as np
@@ -157,6 +157,21 @@ class CommitRow:
             (segment, array path or None for the path map) pairs.
         """
         return json.dumps([[s, p] for s, p in deltas])
+
+
+class CommitSummary(NamedTuple):
+    """What describes a commit to a reader, without its snapshot (a light :class:`CommitRow`)."""
+
+    id: str
+    parent_id: str | None
+    message: str
+    author_name: str | None
+    author_email: str | None
+    created_at: float
+    metadata: str | None
+
+
+_SUMMARY_COLUMNS = ", ".join(CommitSummary._fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -458,6 +473,17 @@ class Metastore:
         with self.connection() as con:
             rows = con.execute(f"SELECT {_COMMIT_COLUMNS} FROM commits ORDER BY seq").fetchall()
         return [CommitRow(*r) for r in rows]
+
+    def commit_summaries(self) -> list[CommitSummary]:
+        """Every commit's description (no snapshot columns), newest first.
+
+        A commit's parents are always older than it, so this order is topological
+        (children before parents): what laying out a commit graph needs, in one
+        scan instead of one recursive query per ref.
+        """
+        with self.connection() as con:
+            rows = con.execute(f"SELECT {_SUMMARY_COLUMNS} FROM commits ORDER BY seq DESC").fetchall()
+        return list(map(CommitSummary._make, rows))
 
     # -- segments -------------------------------------------------------
     def load_segment(self, seg: int) -> dict[str, np.ndarray] | bytes:

@@ -399,6 +399,15 @@ class SessionView:
 
     def iter_keys(self, prefix: str = "") -> Iterator[str]:
         """Every key in directory ``prefix`` (``""`` or ``"a/b/"``) in this view."""
+        for k, _ in self.iter_items(prefix):
+            yield k
+
+    def iter_items(self, prefix: str = "") -> Iterator[tuple[str, Value]]:
+        """Every key in directory ``prefix`` and its value, as :meth:`get` would return it.
+
+        One pass over the view, with no lookup per key (what sizing a
+        directory of a million chunks needs).
+        """
         self.sync()
         with self.lock:
             changes = dict(self.overlay.changes)
@@ -406,21 +415,21 @@ class SessionView:
         for k, v in changes.items():
             if k.startswith(prefix) and v is not DELETED:
                 seen.add(k)
-                yield k
+                yield k, v  # type: ignore[misc]
         covered = self.overlay.covered
-        for k in self.base.paths:
+        for k, v in self.base.paths.items():
             if k.startswith(prefix) and k not in changes and not covered(k):
                 seen.add(k)
-                yield k
+                yield k, v
         for path, chain in self.arrays().items():
             base_dir = f"{path}/" if path else ""
             if not (base_dir.startswith(prefix) or prefix.startswith(base_dir)):
                 continue
             hide = (lambda k: False) if self.explicit_chain(path) else covered
-            for rel in self.base.manifest(chain).keys():  # noqa: SIM118 - a Manifest is not a dict
+            for rel, ref in self.base.manifest(chain).items():
                 k = base_dir + rel
                 if k.startswith(prefix) and k not in changes and k not in seen and not hide(k):
-                    yield k
+                    yield k, ref
 
     def manifest(self, path: str) -> Manifest:
         """The chunk references array ``path`` has through its chain.

@@ -224,6 +224,7 @@ class Snapshot:
         self.root_chain: Chain = (decode_chain(commit.root_chain) or EMPTY_CHAIN) if commit else EMPTY_CHAIN
         self._paths: dict[str, Value] | None = None
         self._arrays: dict[str, Chain] | None = None
+        self._children: dict[str, list[str]] | None = None
 
     @property
     def commit_id(self) -> str | None:
@@ -247,6 +248,26 @@ class Snapshot:
                     arrays[zkeys.node_path(key)] = v.manifest or EMPTY_CHAIN
             self._arrays = arrays
         return self._arrays
+
+    @property
+    def node_children(self) -> dict[str, list[str]]:
+        """Node path -> paths of the nodes directly inside it, sorted.
+
+        Nodes are the directories holding a ``zarr.json`` document (zarr format 3).
+        Built once per snapshot (snapshots never change), so listing the
+        children of one group afterwards costs what the listing holds.
+        """
+        if self._children is None:
+            children: dict[str, list[str]] = {}
+            for key in self.paths:
+                if key.endswith(zkeys.ZARR_JSON) and zkeys.split(key)[1] == zkeys.ZARR_JSON:
+                    node = zkeys.node_path(key)
+                    if node:
+                        children.setdefault(zkeys.split(node)[0], []).append(node)
+            for names in children.values():
+                names.sort()
+            self._children = children
+        return self._children
 
     def manifest(self, chain: Chain) -> Manifest:
         """The chunk references of a manifest chain, read lazily through this snapshot's cache."""

@@ -278,10 +278,7 @@ class ArraylakeStore(Store):
     async def getsize_prefix(self, prefix: str) -> int:
         """The total size in bytes of the values inside directory ``prefix``."""
         def total() -> int:
-            state = self._state()
-            return sum(
-                v.size for k in state.iter_keys(zkeys.dir_prefix(prefix)) if (v := state.get(k)) is not None
-            )
+            return sum(v.size for _, v in self._state().iter_items(zkeys.dir_prefix(prefix)))
 
         return await self._in_thread(total)
 

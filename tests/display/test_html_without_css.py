@@ -28,6 +28,7 @@ from arraylake_nb.models import (
     Diff,
     FsckReport,
     NodeChange,
+    NodeHistory,
     RefList,
     SessionInfo,
     SessionList,
@@ -186,9 +187,19 @@ def test_repo_group_and_array_reprs(filled) -> None:
     assert {"Shape | (100,)", "Data type | float32", "Chunks | (10,)", "Fill value | nan"} <= set(text.splitlines())
 
 
+def test_node_history(filled) -> None:
+    repo = filled
+    second = repo.commit("Warm the first chunk")
+    history = repo.node_history("atlantic/temperature")
+    text = visible_text(display.html(history))
+    newest, oldest = history.versions
+    assert_separated(text, "/atlantic/temperature", second[:8], newest.describe(), "(100,)", "Warm the first chunk",
+                     oldest.commit.short_id, oldest.describe(), "First data", "Time (UTC)")
+
+
 def test_every_html_renderer_is_checked_here() -> None:
     checked = {Commit, CommitLog, CommitPage, CommitData, Branch, Tag, RefList, SessionInfo, SessionList,
-               SessionStatus, FsckReport, Tree, Diff}
+               SessionStatus, FsckReport, Tree, Diff, NodeHistory}
     summaries = {"RepoSummary", "GroupSummary", "ArraySummary"}  # from the repo in test_repo_group_and_array_reprs
     registered = {cls for cls in display.html.registry if cls is not object}
     assert {c.__name__ for c in registered - checked} == summaries

@@ -269,11 +269,15 @@ def test_tree(history) -> None:
     assert [c["path"] for c in root["children"]] == ["north", "fresh"]  # groups before arrays
     north, fresh = root["children"]
     assert fresh == {"type": "tree_node", "name": "fresh", "path": "fresh", "kind": "array", "shape": [3],
-                     "dtype": "int16", "children": []}
+                     "dtype": "int16", "chunks": [1], "has_children": False, "children": []}
     assert [c["path"] for c in north["children"]] == ["north/temperature"]
     temperature = north["children"][0]
     assert temperature["shape"] == [4, 4] and temperature["dtype"] == "float32"
-    assert north["shape"] is None and north["dtype"] is None
+    assert north["shape"] is None and north["dtype"] is None and north["chunks"] is None
+    assert north["has_children"] is True and root["has_children"] is True
+    shallow = strict_json(repo.tree(depth=1).to_json())["root"]
+    assert [c["has_children"] for c in shallow["children"]] == [True, False]  # listed or not
+    assert shallow["children"][0]["children"] == []
     assert strict_json(model.root.to_json()) == root
     sub = strict_json(repo.tree("north").to_json())
     assert sub["root"]["path"] == "north" and sub["node_count"] == 1
