@@ -17,7 +17,6 @@ from arraylake_nb.views.diff import chunk_detail, diff_summary
 from arraylake_nb.views.graph import LaneLayout, history_page, layout
 from arraylake_nb.views.history import array_history, commit_details
 from arraylake_nb.views.preview import preview
-from arraylake_nb.views.status import status_summary
 from arraylake_nb.views.tree import children, node_info
 
 __all__ = [
@@ -31,5 +30,4 @@ __all__ = [
     "layout",
     "node_info",
     "preview",
-    "status_summary",
 ]

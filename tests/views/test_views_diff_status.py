@@ -1,8 +1,6 @@
-"""views.diff_summary (chunk heat maps), views.chunk_detail and views.status_summary."""
+"""views.diff_summary (chunk heat maps) and views.chunk_detail."""
 
 from __future__ import annotations
-
-import warnings
 
 import numpy as np
 import pytest
@@ -102,26 +100,3 @@ def test_chunk_detail_reads_one_chunk_on_each_side(changed, strict_json) -> None
         views.chunk_detail(repo, before, None, "nothing", [0])
     with pytest.raises(NotAnArrayError):
         views.chunk_detail(repo, before, None, "", [0])
-
-
-def test_status_summary(changed, strict_json) -> None:
-    repo, before = changed
-    s = strict_json(views.status_summary(repo))
-    assert s["type"] == "status_summary" and s["repo_name"] == "earthmover/ocean"
-    assert (s["checkout"], s["branch"], s["detached"], s["writable"]) == ("main", "main", False, True)
-    assert s["base_commit"] == before and s["base_short_id"] == before[:8]
-    assert s["session"]["id"] == repo.session.id and s["session"]["expires_in_seconds"] > 80_000
-    status = repo.status()
-    assert s["total"] == status.total and [n["path"] for n in s["nodes"]] == [n.path for n in status.summary()]
-    nodes = {n["path"]: n for n in s["nodes"]}
-    assert nodes["img"]["chunks_written"] == 2 and nodes["img"]["chunks_deleted"] == 1
-    assert nodes["img"]["description"] == status.summary()[[n.path for n in status.summary()].index("img")].describe()
-    assert {"key": "img/c/1/1", "deleted": True} in nodes["img"]["keys"]
-    assert nodes["new"]["created"] and nodes["old"]["deleted"]
-    repo.commit("commit it")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        repo.checkout(before)
-    s = views.status_summary(repo)
-    assert s["checkout"] == f"detached at {before[:8]}" and s["detached"] and not s["writable"]
-    assert s["total"] == 0 and s["nodes"] == []
