@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,14 @@ from arraylake_nb.models import AttributeChange, ChunkChanges, Diff
 
 MAX_COORDS = 1000
 _MISSING = object()
+
+
+def _same_value(old: Any, new: Any) -> bool:
+    # Attribute values as stored: NaN (zarr writes it as "NaN" in JSON, read back as a
+    # float) equals itself here, at any depth, so an untouched NaN is not a change.
+    if old is _MISSING or new is _MISSING:
+        return old is new
+    return json.dumps(old, sort_keys=True) == json.dumps(new, sort_keys=True)
 
 
 class VersionView:
@@ -119,7 +128,7 @@ def diff_views(a: VersionView, b: VersionView, progress: Callable[[int], None] |
         attrs_a, attrs_b = da.get("attributes") or {}, db.get("attributes") or {}
         for key in sorted(set(attrs_a) | set(attrs_b)):
             old, new = attrs_a.get(key, _MISSING), attrs_b.get(key, _MISSING)
-            if old != new:
+            if not _same_value(old, new):
                 attributes.append(AttributeChange(pb, key, None if old is _MISSING else old, None if new is _MISSING else new))
         if _kind(da) == "array" and _kind(db) == "array":
             if a.chain(pa) == b.chain(pb) and a.untouched(pa) and b.untouched(pb):

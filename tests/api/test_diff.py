@@ -61,3 +61,15 @@ def test_chunk_coordinates_from_keys() -> None:
     assert chunk_coords("3.4") == (3, 4)
     assert chunk_coords("c") == ()
     assert chunk_coords("c/x") is None
+
+
+def test_an_untouched_nan_attribute_is_not_a_change(repo) -> None:
+    t = repo.root_group.create_array("t", shape=(2,), dtype="f4")
+    t.attrs["missing_value"] = float("nan")
+    t.attrs["nested"] = {"limits": [float("nan"), 1.0]}
+    t.attrs["units"] = "K"
+    first = repo.commit("with NaN")
+    repo.root_group["t"].attrs["units"] = "degC"
+    second = repo.commit("units")
+    changes = repo.diff(first, second).attributes
+    assert [(c.path, c.key, c.old, c.new) for c in changes] == [("t", "units", "K", "degC")]
