@@ -115,6 +115,16 @@ def diff_views(a: VersionView, b: VersionView, progress: Callable[[int], None] |
         while s in deleted and d in added and (s, d) not in moved:
             moved.append((s, d))
             s, d = zkeys.split(s)[0], zkeys.split(d)[0]
+    # What sits under a moved node and reappears at the same place under its
+    # destination moved with it: empty groups and arrays without chunks have no
+    # chain to recognise them by.
+    sources = {src for src, _ in moved}
+    for src, dst in list(moved):
+        for p in [p for p in deleted if p.startswith(src + "/") and p not in sources]:
+            q = dst + p[len(src):]
+            if added.get(q) == deleted[p]:
+                moved.append((p, q))
+                sources.add(p)
     for src, dst in moved:
         deleted.pop(src, None)
         added.pop(dst, None)

@@ -73,3 +73,17 @@ def test_an_untouched_nan_attribute_is_not_a_change(repo) -> None:
     second = repo.commit("units")
     changes = repo.diff(first, second).attributes
     assert [(c.path, c.key, c.old, c.new) for c in changes] == [("t", "units", "K", "degC")]
+
+
+def test_a_moved_group_takes_its_empty_subgroups_and_chunkless_arrays_along(repo) -> None:
+    old = repo.root_group.create_group("old")
+    old.create_group("sub").create_group("deeper")
+    old.create_array("empty", shape=(4,), dtype="i2")
+    old.create_array("a", shape=(4,), chunks=(2,), dtype="i2")[:] = 1
+    first = repo.commit("old")
+    repo.move("old", "new")
+    second = repo.commit("moved")
+    d = repo.diff(first, second)
+    assert d.added == [] and d.deleted == []
+    assert sorted(d.moved) == [("old", "new"), ("old/a", "new/a"), ("old/empty", "new/empty"),
+                               ("old/sub", "new/sub"), ("old/sub/deeper", "new/sub/deeper")]
