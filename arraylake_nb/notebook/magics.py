@@ -81,8 +81,9 @@ def _build_parser() -> _Parser:
     sub.add_parser("sessions", help="active sessions")
     sub.add_parser("abandon", help="discard the session's uncommitted changes and start afresh")
     sub.add_parser("fast-forward", help="rebase the session onto its branch tip")
-    panel = sub.add_parser("panel", help="show a live panel (needs anywidget): status")
-    panel.add_argument("which", choices=["status"], help="status: the session, its changes, commit/abandon")
+    panel = sub.add_parser("panel", help="show a live panel (needs anywidget): status, tree")
+    panel.add_argument("which", choices=["status", "tree"],
+                       help="status: the session, its changes, commit/abandon; tree: groups, arrays, previews")
     tx = sub.add_parser("transaction", help="(cell magic) commit the cell's changes, or roll them back if it fails")
     tx.add_argument("-m", "--message", required=True)
     return p
@@ -201,9 +202,11 @@ class ArraylakeMagics(Magics):
     def _panel(self, args: argparse.Namespace, cell: None) -> Any:
         repo = self._repo()
         try:
-            from arraylake_nb.widgets import StatusPanel
+            from arraylake_nb.widgets import StatusPanel, TreePanel
         except ImportError as e:  # anywidget or ipywidgets missing
             raise UsageError(f"The panels need anywidget and ipywidgets: pip install 'arraylake_nb[notebooks]' ({e})")
+        if args.which == "tree":
+            return TreePanel(repo)
         return StatusPanel(repo)
 
     def _transaction(self, args: argparse.Namespace, cell: str) -> str | None:

@@ -17,6 +17,8 @@ export interface Reply<T = unknown> {
   cancelled?: boolean;
   result?: T;
   error?: RemoteError;
+  /** Binary parts of the reply (e.g. a preview's values), as the comm delivered them. */
+  buffers?: (DataView | ArrayBuffer)[];
 }
 
 interface Pending {
@@ -29,7 +31,7 @@ let counter = 0;
 export class Rpc {
   private pending = new Map<string, Pending>();
 
-  private listener = (msg: unknown) => this.onMessage(msg);
+  private listener = (msg: unknown, buffers?: (DataView | ArrayBuffer)[]) => this.onMessage(msg, buffers);
 
   constructor(private model: AnyModel, private timeoutMs = 120_000) {
     model.on("msg:custom", this.listener);
@@ -41,14 +43,14 @@ export class Rpc {
     this.model.off("msg:custom", this.listener);
   }
 
-  private onMessage(msg: unknown): void {
+  private onMessage(msg: unknown, buffers?: (DataView | ArrayBuffer)[]): void {
     const reply = msg as Reply;
     if (!reply || reply.type !== "reply" || typeof reply.id !== "string") return;
     const waiting = this.pending.get(reply.id);
     if (!waiting) return; // cancelled or timed out: ignore the late answer
     this.pending.delete(reply.id);
     clearTimeout(waiting.timer);
-    waiting.resolve(reply);
+    waiting.resolve(buffers && buffers.length ? { ...reply, buffers } : reply);
   }
 
   /** Send ``{type, id, ...payload}``; resolves with the reply, or a cancelled reply on timeout/cancel. */
