@@ -9,14 +9,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import inspect
-import json
-import math
 import re
 import warnings
 from typing import Any
 
 import numpy as np
 import pytest
+from json_checks import strict_json
 
 from arraylake_nb import Client, display, models
 from arraylake_nb.api import hooks
@@ -24,27 +23,6 @@ from arraylake_nb.display import _json
 from arraylake_nb.models import AttributeChange, ChunkChanges, Commit, GcReport, Tag, TreeNode
 
 ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-
-
-def strict_json(doc: Any) -> Any:
-    """``doc`` survives a strict JSON round trip unchanged, and holds only JSON types."""
-    assert json.loads(json.dumps(doc, allow_nan=False)) == doc
-
-    def walk(v: Any) -> None:
-        if isinstance(v, dict):
-            assert all(isinstance(k, str) for k in v)
-            for x in v.values():
-                walk(x)
-        elif isinstance(v, list):
-            for x in v:
-                walk(x)
-        elif isinstance(v, float):
-            assert math.isfinite(v)
-        else:
-            assert v is None or type(v) in (str, int, bool), type(v)
-
-    walk(doc)
-    return doc
 
 
 def check_time(doc: dict[str, Any], name: str, expected: dt.datetime | None) -> None:
