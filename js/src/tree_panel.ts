@@ -69,7 +69,7 @@ interface Model {
 const PANEL_CSS = `
 .aln-tree .aln-head { display: flex; flex-wrap: wrap; gap: 4px 12px; align-items: center; margin-bottom: 6px; }
 .aln-tree .aln-repo { font-weight: 600; }
-.aln-tree select {
+.aln-tree select, .aln-tree input[type=text] {
   font: inherit; color: var(--aln-input-fg); background: var(--aln-input-bg);
   border: 1px solid var(--aln-border); border-radius: 3px; padding: 1px 4px;
 }
@@ -188,6 +188,9 @@ function fmtBytes(n: number): string {
 
 const dims = (xs: number[] | null | undefined) => (xs ? `(${xs.join(", ")}${xs.length === 1 ? "," : ""})` : "–");
 
+/** The picker's value for "type a commit id" (not a valid ref name, so it never clashes with one). */
+const COMMIT_ID = "\u0000commit-id";
+
 function render({ model, el: host }: RenderProps<Model>) {
   ensureStyle("arraylake-nb-theme", THEME_CSS);
   ensureStyle("arraylake-nb-tree-panel", PANEL_CSS);
@@ -204,6 +207,8 @@ function render({ model, el: host }: RenderProps<Model>) {
   let preview: { header: PreviewHeader; canvas: HTMLCanvasElement } | RemoteError | "loading" | null = null;
   let index: Record<string, number> = {};
   let focusPath: string | null = null;
+  let attrsOpen = false; // the attributes stay open across redraws and selections once opened
+  let typingId = false; // the picker's "commit id…" entry shows a text field
 
   const isError = (x: unknown): x is RemoteError => !!x && typeof x === "object" && "message" in x && "type" in x && !("children" in x);
   const refArg = () => (ref === "" ? null : ref);
@@ -384,6 +389,8 @@ function render({ model, el: host }: RenderProps<Model>) {
     const attrs = el("details", { "data-testid": "attributes" },
       el("summary", null, `Attributes (${nAttrs})`),
       el("pre", { class: "aln-json" }, JSON.stringify(info.attributes, null, 2)));
+    attrs.open = attrsOpen;
+    attrs.addEventListener("toggle", () => { attrsOpen = attrs.open; });
     pane.append(el("div", { class: "aln-name" }, info.name || "/"), props(pairs), attrs);
     const p = previewPane();
     if (p) pane.append(p);
@@ -408,10 +415,31 @@ function render({ model, el: host }: RenderProps<Model>) {
       picker.append(g);
     }
     if (ref !== "" && !refs.some((r) => r.name === ref)) picker.append(opt(ref, shortId(ref, 12)));
-    picker.value = ref;
-    picker.addEventListener("change", () => setRef(picker.value));
-    return el("div", { class: "aln-head" }, el("span", { class: "aln-repo" }, model.get("repo_name")),
+    picker.append(opt(COMMIT_ID, "commit id…"));
+    picker.value = typingId ? COMMIT_ID : ref;
+    picker.addEventListener("change", () => {
+      typingId = picker.value === COMMIT_ID;
+      if (typingId) draw();
+      else setRef(picker.value);
+    });
+    const head = el("div", { class: "aln-head" }, el("span", { class: "aln-repo" }, model.get("repo_name")),
       el("label", null, "at ", picker));
+    if (typingId) {
+      const input = el("input", { type: "text", placeholder: "commit id (8+ hex digits), Enter", "aria-label": "Commit id", "data-testid": "commit-id" });
+      input.size = 26;
+      input.addEventListener("keydown", (e) => {
+        if (e.key === "Escape") { typingId = false; draw(); }
+        if (e.key !== "Enter") return;
+        const value = input.value.trim();
+        if (!value) return;
+        typingId = false;
+        setRef(value); // the kernel checks it: an unknown id shows its error in the tree
+        draw();
+      });
+      head.append(input);
+      queueMicrotask(() => input.focus());
+    }
+    return head;
   }
 
   function draw() {

@@ -92,4 +92,23 @@ def test_tree_panel_expands_selects_previews_and_changes_ref(lab, screenshot_dir
     panel.locator(".aln-row[data-path='atlantic/salinity']").click()
     page.wait_for_function("() => document.querySelector('[data-testid=details]').textContent.includes('(100,)')")
     page.wait_for_function(f"() => ({CANVAS_PIXELS})() > 0")
+    # Opened once, the attributes stay open through redraws and other selections.
+    assert panel.locator("[data-testid=attributes]").get_attribute("open") is not None
+
+    # An untagged commit, by the short id a user copies from the log.
+    short = lab.kernel_execute("print(first[:8])").stdout.strip()
+    panel.get_by_label("Ref").select_option(label="commit id…")
+    panel.get_by_label("Commit id").fill(short)
+    panel.get_by_label("Commit id").press("Enter")
+    page.wait_for_function("() => !document.querySelector(\".aln-row[data-path='pacific']\") &&"
+                           " !!document.querySelector(\".aln-row[data-path='atlantic/temperature']\")")
+    assert panel.locator(".aln-row[data-path='atlantic/salinity']").count() == 0
+    # A wrong id says so in the panel; main still works afterwards.
+    panel.get_by_label("Ref").select_option(label="commit id…")
+    panel.get_by_label("Commit id").fill("deadbeef")
+    panel.get_by_label("Commit id").press("Enter")
+    page.wait_for_function("() => /deadbeef/.test(document.querySelector('[data-testid=tree-panel]').textContent)"
+                           " && !!document.querySelector('[data-testid=tree-panel] .aln-error')")
+    panel.get_by_label("Ref").select_option("main")
+    panel.locator(".aln-row[data-path='pacific']").wait_for(state="visible")
     assert lab.page_errors == []
