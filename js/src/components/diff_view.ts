@@ -90,7 +90,7 @@ const CSS = `
 .aln-diff td, .aln-diff th { padding: 1px 10px 1px 0; text-align: left; vertical-align: top; }
 .aln-diff td.aln-mono { font-family: var(--aln-mono); }
 .aln-diff .aln-array { margin: 8px 0; padding-top: 6px; border-top: 1px solid var(--aln-border); }
-.aln-diff .aln-heat { display: block; margin: 4px 0; cursor: crosshair; border: 1px solid var(--aln-border); image-rendering: pixelated; }
+.aln-diff .aln-heat { display: block; margin: 4px 0; cursor: crosshair; border: 1px solid var(--aln-border); image-rendering: pixelated; background: var(--aln-bg-raised); }
 .aln-diff .aln-legend { display: flex; flex-wrap: wrap; gap: 2px 10px; font-size: 0.92em; }
 .aln-diff .aln-swatch { display: inline-block; width: 10px; height: 10px; margin-right: 3px; border: 1px solid var(--aln-border); vertical-align: -1px; }
 .aln-diff .aln-detail { margin-top: 4px; padding: 4px 8px; background: var(--aln-bg-raised); border: 1px solid var(--aln-border); border-radius: 3px; }
@@ -221,26 +221,30 @@ export function mountDiff(host: HTMLElement, source: Source, options: DiffOption
     canvas.dataset.cell = String(cell);
     const ctx = canvas.getContext("2d");
     if (ctx) {
-      const style = getComputedStyle(root);
-      const blank = style.getPropertyValue("--aln-bg-raised").trim() || "#f6f8fa";
-      const grid = style.getPropertyValue("--aln-border").trim() || "#d0d7de";
+      // Unchanged cells stay transparent over the canvas's CSS background and the grid lines are a
+      // half-transparent grey: the map follows a theme switch without being drawn again.
       for (let r = 0; r < rows; r++) {
         for (let c = 0; c < cols; c++) {
-          ctx.fillStyle = STATE_COLOURS[h.state[r][c]] || blank;
+          const colour = STATE_COLOURS[h.state[r][c]];
+          if (!colour) continue;
+          ctx.fillStyle = colour;
           ctx.fillRect(c * cell, r * cell, cell, cell);
         }
       }
       if (cell >= 6) { // grid lines only where they leave the cells visible
-        ctx.strokeStyle = grid;
+        ctx.strokeStyle = "rgba(128, 128, 128, 0.45)";
         ctx.lineWidth = 1;
         for (let r = 0; r <= rows; r++) { ctx.beginPath(); ctx.moveTo(0, r * cell + 0.5); ctx.lineTo(cols * cell, r * cell + 0.5); ctx.stroke(); }
         for (let c = 0; c <= cols; c++) { ctx.beginPath(); ctx.moveTo(c * cell + 0.5, 0); ctx.lineTo(c * cell + 0.5, rows * cell); ctx.stroke(); }
       }
       const sel = picked.get(x.path);
-      if (sel) {
-        ctx.strokeStyle = style.getPropertyValue("--aln-fg").trim() || "#000";
-        ctx.lineWidth = 2;
-        ctx.strokeRect(sel[1] * cell + 1, sel[0] * cell + 1, cell - 2, cell - 2);
+      if (sel) { // dark outside, light inside: visible on every cell colour and theme
+        ctx.lineWidth = 3;
+        ctx.strokeStyle = "#000";
+        ctx.strokeRect(sel[1] * cell + 1.5, sel[0] * cell + 1.5, cell - 3, cell - 3);
+        ctx.lineWidth = 1;
+        ctx.strokeStyle = "#fff";
+        ctx.strokeRect(sel[1] * cell + 1.5, sel[0] * cell + 1.5, cell - 3, cell - 3);
       }
     }
     canvas.addEventListener("click", (e) => {

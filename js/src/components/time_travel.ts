@@ -78,6 +78,7 @@ const CSS = `
   border: 1px solid var(--aln-border); border-radius: 3px; font-family: var(--aln-mono); font-size: 0.92em;
 }
 .aln-tt .aln-where { margin: 4px 0; }
+.aln-tt .aln-actions { margin: 4px 0 8px; }
 .aln-tt .aln-busy { color: var(--aln-fg-muted); font-style: italic; }
 .aln-tt .aln-sliders label { display: flex; gap: 6px; align-items: center; }
 `;
@@ -87,7 +88,8 @@ const failed = (r: Reply<unknown>): RemoteError => r.error ?? { type: "Error", m
 export function mountTimeTravel(host: HTMLElement, source: Source, options: TimeTravelOptions): TimeTravelHandle {
   ensureStyle("arraylake-nb-theme", THEME_CSS);
   ensureStyle("arraylake-nb-time-travel", CSS);
-  const root = el("div", { class: "aln-root aln-tt", "data-testid": "time-travel" });
+  // Lumino shortcuts (notebook command mode) must not swallow the slider's arrow keys.
+  const root = el("div", { class: "aln-root aln-tt", "data-testid": "time-travel", "data-lm-suppress-shortcuts": "true" });
   host.appendChild(root);
   let path = options.path;
   let ref = options.ref;
@@ -313,7 +315,7 @@ export function mountTimeTravel(host: HTMLElement, source: Source, options: Time
       checkingOut ? "Checking out…" : "Check out this version");
     button.title = "The kernel's repo moves to this commit, read-only; repo.checkout('<branch>') writes again.";
     button.addEventListener("click", () => void checkout());
-    const out: Child[] = [v ? versionLine(v, n) : null, el("div", null, button)];
+    const out: Child[] = [v ? versionLine(v, n) : null, el("div", { class: "aln-actions" }, button)];
     if (outcome?.error) out.push(errorBox(outcome.error));
     else if (outcome) {
       out.push(el("div", { class: "aln-notice", "data-testid": "checkout-done" },
