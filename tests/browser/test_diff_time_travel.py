@@ -15,6 +15,8 @@ repo = client.create_repo("widgets/{name}")
 sst = repo.root_group.create(name="sst", shape=(40, 60), chunks=(10, 10), dtype="f4", fill_value=0)
 y, x = np.mgrid[0:40, 0:60]
 sst[:] = np.zeros((40, 60))
+cube = repo.root_group.create(name="cube", shape=(3, 20, 20), chunks=(1, 10, 10), dtype="f4", fill_value=0)
+cube[:] = 1.0
 repo.root_group.create_group("old")
 first = repo.commit("Zeros")
 sst[:] = np.sin(x / 9.0) + np.cos(y / 7.0)
@@ -27,6 +29,7 @@ third = repo.commit("Doubled")
 repo.checkout("experiment")
 sst = repo.root_group["sst"]
 sst[0:10, 20:30] = -5.0
+repo.root_group["cube"][2, 10:20, 0:10] = 7.0
 sst.attrs["units"] = "K"
 repo.move("old", "new")
 repo.commit("Experiment")
@@ -52,24 +55,43 @@ def test_diff_panel_heat_map_click_names_the_chunk(lab, screenshot_dir):
     assert "/new" in panel.locator("[data-testid=diff-added]").inner_text()
     attrs = panel.locator("[data-testid=diff-attributes]").inner_text()
     assert "units" in attrs and '"degC"' in attrs and '"K"' in attrs
-    assert "1 chunk changed: 1 modified" in panel.locator("[data-testid=diff-array]").inner_text()
+    assert "1 chunk changed: 1 modified" in panel.locator("[data-testid=diff-array][data-path=sst]").inner_text()
     # The changed chunk is row 0, column 2 of the 4 x 6 grid: click the middle of that cell.
     cell = int(heat.get_attribute("data-cell"))
     heat.click(position={"x": 2 * cell + cell // 2, "y": cell // 2})
-    detail = panel.locator("[data-testid=chunk-detail]")
+    detail = panel.locator("[data-testid=diff-array][data-path=sst] [data-testid=chunk-detail]")
     detail.wait_for(state="visible")
-    assert panel.locator("[data-testid=chunk-key]").inner_text() == "c/0/2"
+    assert panel.locator("[data-testid=diff-array][data-path=sst] [data-testid=chunk-key]").inner_text() == "c/0/2"
     text = detail.inner_text()
     assert "-5" in text and "old (v1)" in text and "new (experiment)" in text
     # An unchanged cell: same values on both sides.
     heat.click(position={"x": cell // 2, "y": 3 * cell + cell // 2})
     page.wait_for_function("() => document.querySelector('[data-testid=chunk-key]')?.textContent === 'c/3/0'")
 
+    # A 3-D array: the heat map shows grid dims 1 and 2 (summed over dim 0) until the axis picker
+    # shows dims 0 and 1; a click on row 2, column 1 then names chunk c/2/1/0.
+    cube = panel.locator("[data-testid=heatmap][data-path=cube]")
+    assert cube.get_attribute("aria-label").endswith("2 × 2 cells")
+    panel.get_by_label("Heat map axes of /cube").select_option("0,1")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=heatmap][data-path=cube]')?.getAttribute('aria-label').endsWith('3 × 2 cells')"
+    )
+    cube = panel.locator("[data-testid=heatmap][data-path=cube]")
+    cell = int(cube.get_attribute("data-cell"))
+    cube.click(position={"x": cell + cell // 2, "y": 2 * cell + cell // 2})
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=diff-array][data-path=cube] [data-testid=chunk-key]')?.textContent === 'c/2/1/0'"
+    )
+    cube_detail = panel.locator("[data-testid=diff-array][data-path=cube] [data-testid=chunk-detail]").inner_text()
+    assert "7" in cube_detail
+
+    page.set_viewport_size({"width": 1280, "height": 1900})  # the whole panel on screen, not clipped by the notebook
     for theme, name in ((LIGHT, "diff-panel-light.png"), (DARK, "diff-panel-dark.png")):
         _set_theme(lab, theme)
         assert lab.low_contrast_text(selector=".aln-root") == [], theme
         panel.screenshot(path=str(screenshot_dir / name))
     _set_theme(lab, LIGHT)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # The "to" picker: the session (no uncommitted changes on main) compared with main is empty.
     panel.get_by_label("From").select_option("main")

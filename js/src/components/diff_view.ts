@@ -320,7 +320,7 @@ export function mountDiff(host: HTMLElement, source: Source, options: DiffOption
     const h = x.heatmap;
     const sel = picked.get(x.path);
     const many = h.chunks_per_cell > 1 && sel
-      ? el("div", { class: "aln-muted" }, `This cell holds ${plural(h.changed[sel[0]][sel[1]], "changed chunk")} of ${plural(h.chunks_per_cell, "chunk")}; shown: the one at [${d.coords.join(", ")}].`)
+      ? el("div", null, `This cell holds ${plural(h.changed[sel[0]][sel[1]], "changed chunk")} of ${plural(h.chunks_per_cell, "chunk")}; shown: the one at [${d.coords.join(", ")}].`)
       : null;
     return el("div", { class: "aln-detail", "data-testid": "chunk-detail" },
       el("div", null, "Chunk ", el("span", { class: "aln-path", "data-testid": "chunk-key" }, d.key), ` at grid [${d.coords.join(", ")}]`),
