@@ -68,20 +68,26 @@ def test_diff_panel_heat_map_click_names_the_chunk(lab, screenshot_dir):
     heat.click(position={"x": cell // 2, "y": 3 * cell + cell // 2})
     page.wait_for_function("() => document.querySelector('[data-testid=chunk-key]')?.textContent === 'c/3/0'")
 
-    # A 3-D array: the heat map shows grid dims 1 and 2 (summed over dim 0) until the axis picker
-    # shows dims 0 and 1; a click on row 2, column 1 then names chunk c/2/1/0.
+    # A 3-D array: the heat map shows grid dims 1 and 2, summed over dim 0; a click on the changed
+    # cell (row 1, column 0) names the changed chunk in it, c/2/1/0.
     cube = panel.locator("[data-testid=heatmap][data-path=cube]")
     assert cube.get_attribute("aria-label").endswith("2 × 2 cells")
+    cell = int(cube.get_attribute("data-cell"))
+    cube.click(position={"x": cell // 2, "y": cell + cell // 2})
+    cube_key = "() => document.querySelector('[data-testid=diff-array][data-path=cube] [data-testid=chunk-key]')?.textContent"
+    page.wait_for_function(f"() => ({cube_key})() === 'c/2/1/0'")
+    assert "its first changed chunk" in panel.locator("[data-testid=diff-array][data-path=cube]").inner_text()
+    # The axis picker: dims 0 and 1 (summed over dim 2); the changed chunk is at row 2, column 1.
     panel.get_by_label("Heat map axes of /cube").select_option("0,1")
     page.wait_for_function(
         "() => document.querySelector('[data-testid=heatmap][data-path=cube]')?.getAttribute('aria-label').endsWith('3 × 2 cells')"
     )
     cube = panel.locator("[data-testid=heatmap][data-path=cube]")
     cell = int(cube.get_attribute("data-cell"))
+    cube.click(position={"x": cell // 2, "y": cell // 2})  # an unchanged cell: the chunk at dim 2 index 0
+    page.wait_for_function(f"() => ({cube_key})() === 'c/0/0/0'")
     cube.click(position={"x": cell + cell // 2, "y": 2 * cell + cell // 2})
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=diff-array][data-path=cube] [data-testid=chunk-key]')?.textContent === 'c/2/1/0'"
-    )
+    page.wait_for_function(f"() => ({cube_key})() === 'c/2/1/0'")
     cube_detail = panel.locator("[data-testid=diff-array][data-path=cube] [data-testid=chunk-detail]").inner_text()
     assert "7" in cube_detail
 

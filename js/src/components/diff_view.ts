@@ -20,6 +20,8 @@ interface Heatmap {
   chunks_per_cell: number;
   state: number[][];
   changed: number[][];
+  /** [row, column, chunk coordinates] of each changed cell's first changed chunk. */
+  first: [number, number, number[]][];
 }
 
 interface ArrayChange {
@@ -149,8 +151,15 @@ export function mountDiff(host: HTMLElement, source: Source, options: DiffOption
     draw();
   }
 
-  async function loadDetail(x: ArrayChange, row: number, col: number) {
-    const coords = cellCoords(x.heatmap, row, col, fixed[x.path] ?? {});
+  async function loadDetail(x: ArrayChange, row: number, col: number, useFirst = true) {
+    // A cell with changes shows its first changed chunk (and the reduced-dim sliders follow it);
+    // otherwise the chunk at the sliders' indices.
+    const hit = useFirst ? x.heatmap.first?.find(([r, c]) => r === row && c === col) : undefined;
+    const coords = hit ? hit[2] : cellCoords(x.heatmap, row, col, fixed[x.path] ?? {});
+    if (hit) {
+      const own = fixed[x.path] ?? (fixed[x.path] = {});
+      for (const d of x.heatmap.reduced) own[d] = hit[2][d];
+    }
     if (detailIds[x.path]) source.cancel(detailIds[x.path]);
     picked.set(x.path, [row, col]);
     details.set(x.path, "loading");
@@ -290,7 +299,7 @@ export function mountDiff(host: HTMLElement, source: Source, options: DiffOption
       });
       input.addEventListener("change", () => {
         const sel = picked.get(x.path);
-        if (sel) void loadDetail(x, sel[0], sel[1]);
+        if (sel) void loadDetail(x, sel[0], sel[1], false);
       });
       return el("label", null, label, input);
     });
@@ -320,7 +329,7 @@ export function mountDiff(host: HTMLElement, source: Source, options: DiffOption
     const h = x.heatmap;
     const sel = picked.get(x.path);
     const many = h.chunks_per_cell > 1 && sel
-      ? el("div", null, `This cell holds ${plural(h.changed[sel[0]][sel[1]], "changed chunk")} of ${plural(h.chunks_per_cell, "chunk")}; shown: the one at [${d.coords.join(", ")}].`)
+      ? el("div", null, `This cell holds ${plural(h.changed[sel[0]][sel[1]], "changed chunk")} of ${plural(h.chunks_per_cell, "chunk")}; shown: the one at [${d.coords.join(", ")}]${h.first?.some(([r, c, k]) => r === sel[0] && c === sel[1] && k.join() === d.coords.join()) ? ", its first changed chunk" : ""}.`)
       : null;
     return el("div", { class: "aln-detail", "data-testid": "chunk-detail" },
       el("div", null, "Chunk ", el("span", { class: "aln-path", "data-testid": "chunk-key" }, d.key), ` at grid [${d.coords.join(", ")}]`),
