@@ -144,9 +144,14 @@ def preview_figures(work: Path, side: int, reps: int) -> dict[str, float]:
     a = repo.root_group.create_array("field", shape=(side, side), chunks=(512, 512), dtype="f4", fill_value=np.nan)
     y, x = np.mgrid[0:side, 0:side].astype("f4")
     a[:] = np.sin(x / 300) * np.cos(y / 200)
-    repo.commit("field")
+    first = repo.commit("field")
     window = {0: [1000, 2000], 1: [1000, 2000]}
     out: dict[str, float] = {}
+    # A TimeTravel step: the same slice at a commit id (read through that commit's store).
+    sel = {"window": window, "method": "mean"}
+    out["preview of the 1,000 x 1,000 slice at a commit id (a TimeTravel step)"] = statistics.median(
+        timed(lambda: views.preview(repo, first, "field", sel)) for _ in range(reps)
+    )
     for method in ("mean", "stride"):
         sel = {"window": window, "method": method}
         header, _ = views.preview(repo, None, "field", sel)
@@ -168,8 +173,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1,000 commits and a 2,048 x 2,048 array")
     parser.add_argument("--rebuild", action="store_true", help="build the cached history again")
+    parser.add_argument("--previews", action="store_true",
+                        help="only the previews (TreePanel, TimeTravel): no commit history to build")
     args = parser.parse_args()
     n_commits, side, reps = (1000, 2048, 3) if args.quick else (10_000, 4096, 7)
+    if args.previews:
+        print_previews(side, reps)
+        return
     client, built = history_repo(n_commits, args.rebuild)
     print(f"\n## Commit graph of {n_commits:,} commits (milliseconds, medians of {reps})\n")
     if built is not None:
@@ -178,6 +188,10 @@ def main() -> None:
     for k, v in graph_figures(client, reps).items():
         print(f"| {k} | {v if k.endswith('count') else _ms(v).strip()} |")
     print(f"| history first page in a fresh process (first call) | {_ms(fresh_process_first_page(client)).strip()} |")
+    print_previews(side, reps)
+
+
+def print_previews(side: int, reps: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="bench_views_"))
     try:
         print(f"\n## Previews of a {side:,} x {side:,} float32 array, 512 x 512 chunks (milliseconds, medians)\n")

@@ -55,8 +55,9 @@ def heatmap(changes: ChunkChanges, grid: Sequence[int], dims: Sequence[int] | No
     -------
     dict
         ``{"grid", "dims", "reduced", "bin", "binned", "shape", "chunks_per_cell",
-        "state", "changed"}``: ``state`` holds codes into ``states`` (``"mixed"`` when a
-        cell holds chunks in several states), ``changed`` the changed chunks per cell.
+        "state", "changed", "first"}``: ``state`` holds codes into ``states`` (``"mixed"`` when a
+        cell holds chunks in several states), ``changed`` the changed chunks per cell, ``first``
+        ``[row, column, chunk coordinates]`` of each changed cell's first changed chunk.
     """
     ndim = len(grid)
     coords = np.asarray(changes.coords, dtype=np.int64).reshape(len(changes.coords), ndim)
@@ -94,6 +95,13 @@ def heatmap(changes: ChunkChanges, grid: Sequence[int], dims: Sequence[int] | No
         state[(m > 0) & (kinds == 1)] = _CODE[name]
     state[kinds > 1] = _CODE["mixed"]
     reduced = [d for d in range(ndim) if d not in shown]
+    # Per changed cell, its first changed chunk (lowest coordinates): what a click on a cell that
+    # stands for several chunks (binned or reduced) shows, instead of a chunk that may not have changed.
+    first: list[list[Any]] = []
+    if len(coords) and shown:
+        order = np.lexsort(coords.T[::-1])
+        _, at = np.unique((r * cols + c)[order], return_index=True)
+        first = [[int(r[i]), int(c[i]), [int(x) for x in coords[i]]] for i in order[at]]
     return {
         "grid": [int(n) for n in grid],
         "dims": list(shown),
@@ -104,6 +112,7 @@ def heatmap(changes: ChunkChanges, grid: Sequence[int], dims: Sequence[int] | No
         "chunks_per_cell": math.prod(bins) * math.prod(grid[d] for d in reduced),
         "state": state.tolist(),
         "changed": changed.tolist(),
+        "first": first,
     }
 
 

@@ -1,9 +1,12 @@
 """Notebook panels: anywidget widgets over the public API (front end in ``js/``, bundled into ``static/``).
 
-The panels: :class:`StatusPanel` and :class:`TreePanel`. Needs the ``notebooks`` extra (anywidget, ipywidgets).
+The panels: :class:`StatusPanel`, :class:`TreePanel`, :class:`DiffPanel` and :class:`TimeTravel`.
+Needs the ``notebooks`` extra (anywidget, ipywidgets).
 """
 
+from arraylake_nb.widgets.diff_panel import DiffPanel
 from arraylake_nb.widgets.status_panel import StatusPanel
+from arraylake_nb.widgets.time_travel import TimeTravel
 from arraylake_nb.widgets.tree_panel import TreePanel
 
-__all__ = ["StatusPanel", "TreePanel"]
+__all__ = ["DiffPanel", "StatusPanel", "TimeTravel", "TreePanel"]

@@ -109,7 +109,11 @@ class Panel(anywidget.AnyWidget):
                 self.log.warning("arraylake_nb: refreshing %r failed", self, exc_info=True)
 
     def _reply(self, rid: str, **fields: Any) -> None:
-        self.send({"type": "reply", "id": rid, **fields})
+        result = fields.get("result")
+        if isinstance(result, WithBuffers):
+            self.send({"type": "reply", "id": rid, **fields, "result": result.content}, buffers=result.buffers)
+        else:
+            self.send({"type": "reply", "id": rid, **fields})
 
     def close(self) -> None:
         Panel._live.discard(self)
@@ -138,6 +142,51 @@ def _hook_shell() -> None:
         return
     shell.events.register("post_run_cell", refresh_live_panels)
     Panel._hooked_shells.add(shell)
+
+
+def ref_entries(repo: Any) -> list[dict[str, Any]]:
+    """The branches, then the tags, of ``repo`` for a ref picker: ``[{"kind", "name", "commit_id"}]``."""
+    refs = [{"kind": "branch", "name": b.name, "commit_id": b.commit_id} for b in repo.branches]
+    return refs + [{"kind": "tag", "name": t.name, "commit_id": t.commit_id} for t in repo.tags]
+
+
+class RefsPanel(Panel):
+    """A panel with a ref picker: traits ``repo_name``, ``refs`` (see :func:`ref_entries`) and
+    ``problem`` (the error reading the refs, or None), kept current by :meth:`refresh`."""
+
+    repo_name = traitlets.Unicode("").tag(sync=True)
+    refs = traitlets.List(traitlets.Dict(), default_value=[]).tag(sync=True)
+    problem = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
+
+    def __init__(self, repo: Any, **kwargs: Any) -> None:
+        self._repo = repo
+        super().__init__(repo_name=repo.name, **kwargs)
+
+    @property
+    def repo(self) -> Any:
+        """The repository shown."""
+        return self._repo
+
+    def refresh(self) -> bool:
+        before = (self.refs, self.problem)
+        try:
+            refs = ref_entries(self._repo)
+        except Exception as error:  # noqa: BLE001 - shown in the panel
+            self.problem = error_document(error)
+        else:
+            self.refs = refs
+            self.problem = None
+        return (self.refs, self.problem) != before
+
+
+class WithBuffers:
+    """A reply result whose binary parts travel as message buffers (see :meth:`Panel._reply`)."""
+
+    __slots__ = ("buffers", "content")
+
+    def __init__(self, content: dict[str, Any], buffers: list[bytes]) -> None:
+        self.content = content
+        self.buffers = buffers
 
 
 # The trait types the panels use, re-exported for their modules.

@@ -9,10 +9,10 @@ import traitlets
 
 from arraylake_nb import views
 from arraylake_nb.api.repo import Repo
-from arraylake_nb.widgets._base import Panel, bundle, error_document
+from arraylake_nb.widgets._base import RefsPanel, WithBuffers, bundle
 
 
-class TreePanel(Panel):
+class TreePanel(RefsPanel):
     """The groups and arrays of ``repo`` at a ref, listed lazily, with details and a preview.
 
     Requests from the front end (answered with the JSON of :mod:`arraylake_nb.views`):
@@ -27,35 +27,15 @@ class TreePanel(Panel):
     """
 
     _esm = bundle("tree_panel")
-    repo_name = traitlets.Unicode("").tag(sync=True)
-    refs = traitlets.List(traitlets.Dict(), default_value=[]).tag(sync=True)
     ref = traitlets.Unicode("").tag(sync=True)
-    problem = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
 
     def __init__(self, repo: Repo, ref: str | None = None, **kwargs: Any) -> None:
         if not isinstance(repo, Repo):
             raise TypeError(f"TreePanel takes an arraylake_nb Repo, got {type(repo).__name__}")
         if ref is not None and not isinstance(ref, str):
             raise TypeError(f"ref must be a branch, tag or commit id (a str), got {type(ref).__name__}")
-        self._repo = repo
-        super().__init__(repo_name=repo.name, ref=ref or "", **kwargs)
+        super().__init__(repo, ref=ref or "", **kwargs)
         self.refresh()
-
-    @property
-    def repo(self) -> Repo:
-        return self._repo
-
-    def refresh(self) -> bool:
-        before = (self.refs, self.problem)
-        try:
-            refs = [{"kind": "branch", "name": b.name, "commit_id": b.commit_id} for b in self._repo.branches]
-            refs += [{"kind": "tag", "name": t.name, "commit_id": t.commit_id} for t in self._repo.tags]
-        except Exception as error:  # noqa: BLE001 - shown in the panel
-            self.problem = error_document(error)
-        else:
-            self.refs = refs
-            self.problem = None
-        return (self.refs, self.problem) != before
 
     # -- actions -------------------------------------------------------------------------------
     def _actions(self) -> dict[str, Any]:
@@ -66,38 +46,14 @@ class TreePanel(Panel):
             "preview": self._preview,
         }
 
-    @staticmethod
-    def _args(msg: dict[str, Any]) -> tuple[str | None, str]:
-        ref = msg.get("ref")
-        path = msg.get("path", "")
-        if ref is not None and not isinstance(ref, str):
-            raise TypeError(f"ref must be a string or null, got {type(ref).__name__}")
-        if not isinstance(path, str):
-            raise TypeError(f"path must be a string, got {type(path).__name__}")
-        return ref or None, path
-
     def _children(self, msg: dict[str, Any]) -> dict[str, Any]:
-        ref, path = self._args(msg)
-        return views.children(self._repo, ref, path)
+        return views.children(self._repo, *ref_and_path(msg))
 
     def _node_info(self, msg: dict[str, Any]) -> dict[str, Any]:
-        ref, path = self._args(msg)
-        return views.node_info(self._repo, ref, path)
+        return views.node_info(self._repo, *ref_and_path(msg))
 
-    def _preview(self, msg: dict[str, Any]) -> Any:
-        ref, path = self._args(msg)
-        selection = msg.get("selection")
-        if selection is not None and not isinstance(selection, dict):
-            raise TypeError(f"selection must be an object or null, got {type(selection).__name__}")
-        header, data = views.preview(self._repo, ref, path, selection)
-        return _WithBuffers(header, [data])
-
-    def _reply(self, rid: str, **fields: Any) -> None:
-        result = fields.get("result")
-        if isinstance(result, _WithBuffers):
-            self.send({"type": "reply", "id": rid, **fields, "result": result.content}, buffers=result.buffers)
-        else:
-            super()._reply(rid, **fields)
+    def _preview(self, msg: dict[str, Any]) -> WithBuffers:
+        return preview_reply(self._repo, msg)
 
     # -- reprs -----------------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -121,11 +77,22 @@ class TreePanel(Panel):
         return {**data, "text/plain": repr(self), "text/html": fallback}, metadata
 
 
-class _WithBuffers:
-    """A reply result whose binary parts travel as message buffers."""
+def ref_and_path(msg: dict[str, Any]) -> tuple[str | None, str]:
+    """The ``ref`` ("" or None: the checkout) and ``path`` of a request, type-checked."""
+    ref = msg.get("ref")
+    path = msg.get("path", "")
+    if ref is not None and not isinstance(ref, str):
+        raise TypeError(f"ref must be a string or null, got {type(ref).__name__}")
+    if not isinstance(path, str):
+        raise TypeError(f"path must be a string, got {type(path).__name__}")
+    return ref or None, path
 
-    __slots__ = ("buffers", "content")
 
-    def __init__(self, content: dict[str, Any], buffers: list[bytes]) -> None:
-        self.content = content
-        self.buffers = buffers
+def preview_reply(repo: Repo, msg: dict[str, Any]) -> WithBuffers:
+    """Answer a ``preview`` request (``ref``, ``path``, ``selection``): the header, values as one buffer."""
+    ref, path = ref_and_path(msg)
+    selection = msg.get("selection")
+    if selection is not None and not isinstance(selection, dict):
+        raise TypeError(f"selection must be an object or null, got {type(selection).__name__}")
+    header, data = views.preview(repo, ref, path, selection)
+    return WithBuffers(header, [data])

@@ -4,11 +4,11 @@
 // a preview's values arrive as one binary buffer of little-endian float32.
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import { el, replaceChildren, type Child } from "./shared/dom";
-import { plural, shortId } from "./shared/format";
+import { plural } from "./shared/format";
 import { Rpc, type Reply, type RemoteError } from "./shared/rpc";
 import { THEME_CSS, ensureStyle } from "./shared/theme";
-
-interface RefEntry { kind: "branch" | "tag"; name: string; commit_id: string | null }
+import { errorBox, refPicker, withCommitIdEntry, type RefEntry } from "./shared/ui";
+import { dimsText as dims, indexSliders, previewCanvas, previewSummary, type PreviewHeader } from "./shared/plot";
 
 interface Entry {
   name: string;
@@ -46,19 +46,6 @@ interface NodeInfo {
   array: ArrayInfo | null;
 }
 
-interface PreviewHeader {
-  kind: "scalar" | "line" | "image";
-  array_shape: number[];
-  shape: number[];
-  dims: number[];
-  index: Record<string, number>;
-  step: number[];
-  method: string;
-  min: number | null;
-  max: number | null;
-  nan_count: number;
-}
-
 interface Model {
   repo_name: string;
   refs: RefEntry[];
@@ -69,10 +56,6 @@ interface Model {
 const PANEL_CSS = `
 .aln-tree .aln-head { display: flex; flex-wrap: wrap; gap: 4px 12px; align-items: center; margin-bottom: 6px; }
 .aln-tree .aln-repo { font-weight: 600; }
-.aln-tree select, .aln-tree input[type=text] {
-  font: inherit; color: var(--aln-input-fg); background: var(--aln-input-bg);
-  border: 1px solid var(--aln-border); border-radius: 3px; padding: 1px 4px;
-}
 .aln-tree .aln-body { display: flex; flex-wrap: wrap; gap: 10px; align-items: flex-start; }
 .aln-tree .aln-nodes { flex: 1 1 220px; min-width: 200px; max-height: 420px; overflow: auto; }
 .aln-tree .aln-details { flex: 2 1 300px; min-width: 260px; border-left: 1px solid var(--aln-border); padding-left: 10px; }
@@ -105,80 +88,6 @@ const PANEL_CSS = `
 .aln-tree .aln-busy { color: var(--aln-fg-muted); font-style: italic; }
 `;
 
-// A viridis-like ramp: stops in [0, 1] interpolated linearly.
-const RAMP: [number, number, number][] = [
-  [68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37],
-];
-
-export function rampColour(t: number): [number, number, number] {
-  const x = Math.min(1, Math.max(0, t)) * (RAMP.length - 1);
-  const i = Math.min(RAMP.length - 2, Math.floor(x));
-  const f = x - i;
-  const a = RAMP[i], b = RAMP[i + 1];
-  return [0, 1, 2].map((k) => Math.round(a[k] + (b[k] - a[k]) * f)) as [number, number, number];
-}
-
-/** Float32 little-endian values of a buffer, whatever its alignment. */
-export function floats(buffer: DataView | ArrayBuffer): Float32Array {
-  const view = buffer instanceof DataView ? buffer : new DataView(buffer);
-  const out = new Float32Array(Math.floor(view.byteLength / 4));
-  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
-  return out;
-}
-
-function drawImage(header: PreviewHeader, values: Float32Array): HTMLCanvasElement {
-  const [h, w] = header.shape;
-  const canvas = el("canvas", { "data-testid": "preview-canvas", role: "img", "aria-label": `Preview image, ${h} × ${w}` });
-  canvas.width = w;
-  canvas.height = h;
-  const scale = Math.max(1, Math.floor(360 / Math.max(w, h)));
-  canvas.style.width = `${w * scale}px`;
-  const ctx = canvas.getContext("2d");
-  if (!ctx) return canvas;
-  const img = ctx.createImageData(w, h);
-  const lo = header.min ?? 0, hi = header.max ?? 1;
-  const span = hi > lo ? hi - lo : 1;
-  for (let i = 0; i < w * h; i++) {
-    const v = values[i];
-    if (Number.isNaN(v)) continue; // transparent
-    const [r, g, b] = rampColour((v - lo) / span);
-    img.data[i * 4] = r; img.data[i * 4 + 1] = g; img.data[i * 4 + 2] = b; img.data[i * 4 + 3] = 255;
-  }
-  ctx.putImageData(img, 0, 0);
-  return canvas;
-}
-
-function drawLine(header: PreviewHeader, values: Float32Array, colour: string): HTMLCanvasElement {
-  const n = values.length;
-  const canvas = el("canvas", { "data-testid": "preview-canvas", role: "img", "aria-label": `Preview line, ${n} points` });
-  const W = 360, H = 140, pad = 4;
-  canvas.width = W;
-  canvas.height = H;
-  const ctx = canvas.getContext("2d");
-  if (!ctx) return canvas;
-  const lo = header.min ?? 0, hi = header.max ?? 1;
-  const span = hi > lo ? hi - lo : 1;
-  ctx.strokeStyle = colour || "#0969da";
-  ctx.lineWidth = 1.5;
-  ctx.beginPath();
-  let pen = false;
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (Number.isNaN(v)) { pen = false; continue; }
-    const x = pad + (n === 1 ? (W - 2 * pad) / 2 : (i / (n - 1)) * (W - 2 * pad));
-    const y = H - pad - ((hi > lo ? v - lo : span / 2) / span) * (H - 2 * pad);
-    if (pen) ctx.lineTo(x, y);
-    else ctx.moveTo(x, y);
-    pen = true;
-  }
-  ctx.stroke();
-  return canvas;
-}
-
-function errorBox(error: RemoteError): HTMLElement {
-  return el("div", { class: "aln-error", role: "alert" }, el("span", { class: "aln-error-title" }, error.type), ": ", error.message);
-}
-
 function fmtBytes(n: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let v = n, u = 0;
@@ -186,10 +95,6 @@ function fmtBytes(n: number): string {
   return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
 }
 
-const dims = (xs: number[] | null | undefined) => (xs ? `(${xs.join(", ")}${xs.length === 1 ? "," : ""})` : "–");
-
-/** The picker's value for "type a commit id" (not a valid ref name, so it never clashes with one). */
-const COMMIT_ID = "\u0000commit-id";
 
 function render({ model, el: host }: RenderProps<Model>) {
   ensureStyle("arraylake-nb-theme", THEME_CSS);
@@ -208,7 +113,6 @@ function render({ model, el: host }: RenderProps<Model>) {
   let index: Record<string, number> = {};
   let focusPath: string | null = null;
   let attrsOpen = false; // the attributes stay open across redraws and selections once opened
-  let typingId = false; // the picker's "commit id…" entry shows a text field
 
   const isError = (x: unknown): x is RemoteError => !!x && typeof x === "object" && "message" in x && "type" in x && !("children" in x);
   const refArg = () => (ref === "" ? null : ref);
@@ -240,9 +144,8 @@ function render({ model, el: host }: RenderProps<Model>) {
       preview = { type: "Error", message: "The preview arrived without its values." };
     } else {
       const header = r.result;
-      const values = floats(r.buffers[0]);
       const colour = getComputedStyle(root).getPropertyValue("--aln-accent").trim();
-      const canvas = header.kind === "image" ? drawImage(header, values) : drawLine(header, values, colour);
+      const canvas = previewCanvas(header, r.buffers[0], colour);
       preview = { header, canvas };
     }
     draw();
@@ -340,26 +243,12 @@ function render({ model, el: host }: RenderProps<Model>) {
     if (preview === "loading") return el("div", { class: "aln-preview aln-busy" }, "Computing the preview…");
     if (isError(preview)) return el("div", { class: "aln-preview" }, errorBox(preview));
     const { header, canvas } = preview;
-    const fixed = Object.entries(header.index);
-    const sliders = fixed.map(([d, i]) => {
-      const input = el("input", { type: "range", "aria-label": `Index of dimension ${d}` });
-      input.min = "0";
-      input.max = String(header.array_shape[Number(d)] - 1);
-      input.value = String(i);
-      const label = el("span", { class: "aln-mono" }, `dim ${d} = ${i}`);
-      input.addEventListener("input", () => { label.textContent = `dim ${d} = ${input.value}`; });
-      input.addEventListener("change", () => {
-        index = { ...header.index, [d]: Number(input.value) };
-        if (selected !== null) void loadPreview(selected);
-      });
-      return el("label", null, label, input);
+    const sliders = indexSliders(header, (next) => {
+      index = next;
+      if (selected !== null) void loadPreview(selected);
     });
-    const range = header.min === null ? "all NaN" : `min ${header.min.toPrecision(4)}, max ${(header.max ?? 0).toPrecision(4)}`;
-    const down = header.method === "none" ? "" : `, downsampled ×${header.step.join("×")} (${header.method})`;
     return el("div", { class: "aln-preview", "data-testid": "preview" },
-      el("div", { class: "aln-sub" },
-        `Preview ${dims(header.shape)} of dims ${header.dims.join(", ")}${down}; ${range}`,
-        header.nan_count ? `; ${plural(header.nan_count, "NaN")} (transparent)` : ""),
+      el("div", { class: "aln-sub" }, previewSummary(header)),
       sliders.length ? el("div", { class: "aln-sliders" }, ...sliders) : null,
       canvas);
   }
@@ -398,48 +287,11 @@ function render({ model, el: host }: RenderProps<Model>) {
   }
 
   function header(): HTMLElement {
-    const picker = el("select", { "aria-label": "Ref", "data-testid": "ref-picker" });
-    const opt = (value: string, label: string) => {
-      const o = el("option", null, label);
-      o.value = value;
-      return o;
-    };
-    picker.append(opt("", "checkout (with uncommitted changes)"));
-    const refs = model.get("refs") ?? [];
-    for (const kind of ["branch", "tag"] as const) {
-      const mine = refs.filter((r) => r.kind === kind);
-      if (!mine.length) continue;
-      const g = el("optgroup");
-      g.label = kind === "branch" ? "Branches" : "Tags";
-      for (const r of mine) g.append(opt(r.name, `${r.name}${r.commit_id ? ` (${shortId(r.commit_id)})` : ""}`));
-      picker.append(g);
-    }
-    if (ref !== "" && !refs.some((r) => r.name === ref)) picker.append(opt(ref, shortId(ref, 12)));
-    picker.append(opt(COMMIT_ID, "commit id…"));
-    picker.value = typingId ? COMMIT_ID : ref;
-    picker.addEventListener("change", () => {
-      typingId = picker.value === COMMIT_ID;
-      if (typingId) draw();
-      else setRef(picker.value);
-    });
-    const head = el("div", { class: "aln-head" }, el("span", { class: "aln-repo" }, model.get("repo_name")),
-      el("label", null, "at ", picker));
-    if (typingId) {
-      const input = el("input", { type: "text", placeholder: "commit id (8+ hex digits), Enter", "aria-label": "Commit id", "data-testid": "commit-id" });
-      input.size = 26;
-      input.addEventListener("keydown", (e) => {
-        if (e.key === "Escape") { typingId = false; draw(); }
-        if (e.key !== "Enter") return;
-        const value = input.value.trim();
-        if (!value) return;
-        typingId = false;
-        setRef(value); // the kernel checks it: an unknown id shows its error in the tree
-        draw();
-      });
-      head.append(input);
-      queueMicrotask(() => input.focus());
-    }
-    return head;
+    const picker = refPicker(model.get("refs") ?? [], ref, "Ref", "ref-picker",
+      { value: "", label: "checkout (with uncommitted changes)" });
+    // An unknown commit id shows the kernel's error in the tree.
+    return el("div", { class: "aln-head" }, el("span", { class: "aln-repo" }, model.get("repo_name")),
+      el("label", null, "at ", withCommitIdEntry(picker, setRef)));
   }
 
   function draw() {

@@ -55,6 +55,10 @@ def test_heat_maps_per_array(changed, strict_json) -> None:
     cube = arrays["cube"]["heatmap"]  # the first dimension is reduced: cells count along it
     assert cube["dims"] == [1, 2] and cube["reduced"] == [0] and cube["chunks_per_cell"] == 3
     assert cube["changed"] == [[2, 0], [0, 1]] and cube["state"] == [[M, U], [U, M]]
+    # A cell standing for several chunks names its first changed one (not the unchanged [1, 0, 0]).
+    assert cube["first"] == [[0, 0, [0, 0, 0]], [1, 1, [1, 1, 1]]]
+    assert hm["first"] == [[0, 0, [0, 0]], [1, 1, [1, 1]], [3, 2, [3, 2]]]
+    assert line["first"] == [[0, 4, [4]]]
     other = views.diff_summary(repo, before, dims={"cube": [0, 2]})["arrays"]
     assert next(a for a in other if a["path"] == "cube")["heatmap"]["changed"] == [[1, 0], [0, 1], [1, 0]]
 
@@ -65,6 +69,7 @@ def test_large_grids_are_binned_and_states_mix(changed) -> None:
     img = small["img"]
     assert img["binned"] and img["bin"] == [2, 2] and img["shape"] == [2, 2] and img["chunks_per_cell"] == 4
     assert img["state"] == [[X, U], [U, A]] and img["changed"] == [[2, 0], [0, 1]]
+    assert img["first"] == [[0, 0, [0, 0]], [1, 1, [3, 2]]]
     assert small["line"]["bin"] == [3] and small["line"]["shape"] == [1, 2]
 
 

@@ -52,6 +52,11 @@ export const THEME_CSS = `
 }
 /* Red as a border and bar, text in the text colour: red text on grey measured 4.3:1 in JupyterLab Light. */
 .aln-root button.aln-danger { border-color: var(--aln-error); }
+.aln-root select {
+  font: inherit; color: var(--aln-input-fg); background: var(--aln-input-bg);
+  border: 1px solid var(--aln-border); border-radius: 3px; padding: 1px 4px; max-width: 320px;
+}
+.aln-root .aln-ref-choice { display: inline-flex; gap: 4px; align-items: center; }
 .aln-root input[type="text"] {
   font: inherit;
   color: var(--aln-input-fg);
