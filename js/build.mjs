@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const outdir = join(here, "..", "arraylake_nb", "widgets", "static");
 // One entry per widget: src/<name>.ts -> static/<name>.js
-export const WIDGETS = ["status_panel", "tree_panel"];
+export const WIDGETS = ["status_panel", "tree_panel", "history_panel"];
 
 mkdirSync(outdir, { recursive: true });
 const options = {

@@ -3,6 +3,7 @@
 // a request not yet started in the kernel is dropped there, one already running finishes
 // (the kernel is never left half-changed) and its late reply is ignored here.
 import type { AnyModel } from "@anywidget/types";
+import type { Source } from "./source";
 
 export interface RemoteError {
   type: string;
@@ -28,7 +29,7 @@ interface Pending {
 
 let counter = 0;
 
-export class Rpc {
+export class Rpc implements Source {
   private pending = new Map<string, Pending>();
 
   private listener = (msg: unknown, buffers?: (DataView | ArrayBuffer)[]) => this.onMessage(msg, buffers);
