@@ -56,6 +56,8 @@ class Panel(anywidget.AnyWidget):
     #: Requests that change the repository (a checkout, a commit, a new ref): after one of them
     #: every live panel refreshes, not only this one, so a StatusPanel shown elsewhere follows.
     _changes_repo: ClassVar[frozenset[str]] = frozenset()
+    #: Requests that only read (a page, a detail): no refresh after them, so scrolling stays cheap.
+    _queries: ClassVar[frozenset[str]] = frozenset()
 
     _live: ClassVar[weakref.WeakSet[Panel]] = weakref.WeakSet()
     _hooked_shells: ClassVar[weakref.WeakSet[Any]] = weakref.WeakSet()
@@ -109,7 +111,7 @@ class Panel(anywidget.AnyWidget):
         finally:
             if content.get("type") in self._changes_repo:
                 refresh_live_panels()
-            else:
+            elif content.get("type") not in self._queries:
                 try:
                     self.refresh()
                 except Exception:  # the reply went out; keep the panel alive

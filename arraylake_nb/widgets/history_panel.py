@@ -57,6 +57,7 @@ class HistoryPanel(Panel):
 
     _esm = bundle("history_panel")
     _changes_repo = frozenset({"checkout", "back", "tag", "branch"})
+    _queries = frozenset({"page", "details"})
 
     repo_name = traitlets.Unicode("").tag(sync=True)
     checkout = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
