@@ -31,9 +31,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from bench_views import history_repo  # noqa: E402
+from bench_views import history_repo
 
-from tests.browser.lab import LabPage, LabServer, launch_chromium  # noqa: E402
+from tests.browser.lab import LabPage, LabServer, launch_chromium
 
 SETUP = """\
 import warnings

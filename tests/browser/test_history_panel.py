@@ -43,7 +43,6 @@ def test_history_panel_scroll_search_select_checkout_tag(lab, screenshot_dir):
     page = lab.page
     panel = page.locator("[data-testid=history-panel]")
     panel.wait_for(state="visible")
-    count = panel.locator("[data-testid=count]")
     page.wait_for_function("() => document.querySelector('[data-testid=count]').textContent.includes('163 commits')")
     assert "widgets/history" in panel.inner_text() and "on main" in panel.inner_text()
     top = _row(panel, "dev <b>work</b> 11")
