@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .lab import DARK, LIGHT
 from .test_status_panel import _notebook, _set_theme
 
@@ -56,8 +58,29 @@ def test_history_panel_scroll_search_select_checkout_tag(lab, screenshot_dir):
     # Virtual: a screenful of rows in the DOM, not all 163.
     assert panel.locator(ROWS).count() < 40
 
-    # Scroll like a person (mouse wheel) to the oldest commit: its page is fetched on the way.
+    # Scroll like a person (mouse wheel) while the kernel is busy: the second page is asked for,
+    # and cancelled when the user scrolls back up before it arrived.
+    # What the page sends to the kernel, seen at the WebSocket (the comm's custom messages).
+    page.evaluate("""() => { window.__sent = []; const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (data) {
+        const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
+        if (text.includes('"custom"')) window.__sent.push(text);
+        return send.call(this, data); }; }""")
     vlist = panel.locator(".aln-vlist")
+    page.evaluate("""() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel
+        .requestExecute({code: 'import time; time.sleep(4)', store_history: false})""")
+    vlist.hover()
+    for _ in range(8):
+        page.mouse.wheel(0, 800)
+    page.wait_for_function("() => !!document.querySelector('.aln-vlist-placeholder')")  # rows waiting for their page
+    for _ in range(8):
+        page.mouse.wheel(0, -800)
+    top.wait_for(state="visible")
+    lab.wait_kernel_idle()
+    sent = "\n".join(page.evaluate("() => window.__sent"))
+    asked = re.findall(r'"type":"page","id":"([^"]+)","offset":100,', sent)
+    assert asked and any(f'"type":"cancel","id":"{rid}"' in sent for rid in asked), sent
+    # Scrolled down again with the kernel free: the page comes, down to the oldest commit.
     vlist.hover()
     for _ in range(8):
         page.mouse.wheel(0, 800)

@@ -473,6 +473,9 @@ export function mountHistory(host: HTMLElement, source: Source, options: History
       ["time", [el("span", { title: d.time }, humanTime(d.time))]],
     ];
     if (d.refs.length) props.push(["refs", d.refs.map((r) => label(r))]);
+    if (state.checkout?.head === d.id) {
+      props.push(["checkout", [state.checkout.branch ? `the checkout of ${state.checkout.branch} is here` : "checked out here (read-only)"]]);
+    }
     const prov = d.provenance;
     const checkout = el("button", { class: "aln-primary", disabled: busy !== null, title: "repo.checkout(this commit): read-only here" }, "Check out");
     checkout.addEventListener("click", () => void act("checkout", { commit: d.id }, `Checking out ${d.short_id}…`, checkoutNotice));
@@ -481,7 +484,7 @@ export function mountHistory(host: HTMLElement, source: Source, options: History
     const branch = el("button", { disabled: busy !== null }, "Branch here…");
     branch.addEventListener("click", () => { form = { kind: "branch", name: "", message: "" }; outcome = null; drawBelow(); });
     const compare = el("button", { disabled: busy !== null, title: "Then select the commit to compare with" }, "Compare with…");
-    compare.addEventListener("click", () => { compareFrom = d.id; outcome = null; drawBanner(); drawBelow(); list.rerender(); });
+    compare.addEventListener("click", () => { compareFrom = d.id; form = null; outcome = null; drawBanner(); drawBelow(); list.rerender(); });
     return el("div", { class: "aln-details", "data-testid": "details" },
       el("div", { class: "aln-details-title" }, title),
       body ? el("pre", { class: "aln-pre" }, body) : null,
