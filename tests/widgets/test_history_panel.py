@@ -4,6 +4,8 @@ and each action's effect checked on the repository itself."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import time
 
 import pytest
 
@@ -242,3 +244,28 @@ def test_commits_made_in_other_cells_show_after_the_cell(repo, two_branches):
     assert panel.version == version + 1 and panel.checkout["head"] == new
     reply, _ = request(panel, "page", offset=0, limit=2)
     assert reply["result"]["total"] == 8 and reply["result"]["rows"][0]["id"] == new
+
+
+def test_an_empty_repository(repo):
+    panel = HistoryPanel(repo)
+    assert panel.checkout["head"] is None and panel.checkout["branch"] == "main"
+    reply, _ = request(panel, "page", offset=0, limit=100)
+    assert reply["ok"] and reply["result"]["total"] == 0 and reply["result"]["rows"] == []
+    assert "No commits yet." in panel._repr_mimebundle_()[0]["text/html"]
+    tag, _ = request(panel, "tag", commit="main", name="v0")
+    assert not tag["ok"] and tag["error"]["type"] == "RefNotFoundError" and "no commits yet" in tag["error"]["message"]
+    assert list(repo.tags) == []
+
+
+def test_an_expired_session_with_changes_does_not_block_a_checkout(repo, two_branches):
+    panel = HistoryPanel(repo)
+    repo.root_group.attrs["late"] = True
+    repo.session.update_expiration(dt.timedelta(seconds=0.2))
+    time.sleep(0.3)
+    # Its changes can no longer be committed: nothing is lost by leaving, so no refusal.
+    reply, _ = request(panel, "checkout", commit=two_branches["dev1"])
+    assert reply["ok"] and repo.session.info.base_commit == two_branches["dev1"]
+    back, _ = request(panel, "back")
+    assert back["ok"] and repo.session.info.branch == "main"
+    repo.root_group.attrs["fresh"] = 1  # a new, writable session
+    assert panel.checkout["session"] == repo.session.info.id

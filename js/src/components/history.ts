@@ -4,6 +4,7 @@
 // Source, by the JupyterLab sidebar. Requests: page, details, checkout, back, tag, branch
 // (see arraylake_nb.widgets.HistoryPanel); comparing calls options.onCompare.
 import { el, replaceChildren, type Child } from "../shared/dom";
+import { errorBox } from "../shared/error_box";
 import { drawRow, colourOf, type Edge } from "../shared/graph";
 import { humanTime, localTime, plural, shortId, shortTime } from "../shared/format";
 import type { RemoteError, Reply } from "../shared/rpc";
@@ -165,10 +166,6 @@ function isError(x: unknown): x is RemoteError {
 
 function failed(r: Reply): RemoteError {
   return r.error ?? { type: "Error", message: "The request failed." };
-}
-
-function errorBox(error: RemoteError, ...extra: Child[]): HTMLElement {
-  return el("div", { class: "aln-error", role: "alert" }, el("span", { class: "aln-error-title" }, error.type), ": ", error.message, ...extra);
 }
 
 function label(r: RefLabel | { kind: string; name: string; current: boolean }, colour?: string): HTMLElement {
