@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import re
+import json
+
+from arraylake_nb.widgets._base import STATIC
 
 from .lab import DARK, LIGHT
 from .test_status_panel import _notebook, _set_theme
@@ -58,29 +60,8 @@ def test_history_panel_scroll_search_select_checkout_tag(lab, screenshot_dir):
     # Virtual: a screenful of rows in the DOM, not all 163.
     assert panel.locator(ROWS).count() < 40
 
-    # Scroll like a person (mouse wheel) while the kernel is busy: the second page is asked for,
-    # and cancelled when the user scrolls back up before it arrived.
-    # What the page sends to the kernel, seen at the WebSocket (the comm's custom messages).
-    page.evaluate("""() => { window.__sent = []; const send = WebSocket.prototype.send;
-      WebSocket.prototype.send = function (data) {
-        const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
-        if (text.includes('"custom"')) window.__sent.push(text);
-        return send.call(this, data); }; }""")
+    # Scroll like a person (mouse wheel) to the oldest commit: its page is fetched on the way.
     vlist = panel.locator(".aln-vlist")
-    page.evaluate("""() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel
-        .requestExecute({code: 'import time; time.sleep(4)', store_history: false})""")
-    vlist.hover()
-    for _ in range(8):
-        page.mouse.wheel(0, 800)
-    page.wait_for_function("() => !!document.querySelector('.aln-vlist-placeholder')")  # rows waiting for their page
-    for _ in range(8):
-        page.mouse.wheel(0, -800)
-    top.wait_for(state="visible")
-    lab.wait_kernel_idle()
-    sent = "\n".join(page.evaluate("() => window.__sent"))
-    asked = re.findall(r'"type":"page","id":"([^"]+)","offset":100,', sent)
-    assert asked and any(f'"type":"cancel","id":"{rid}"' in sent for rid in asked), sent
-    # Scrolled down again with the kernel free: the page comes, down to the oldest commit.
     vlist.hover()
     for _ in range(8):
         page.mouse.wheel(0, 800)
@@ -108,6 +89,11 @@ def test_history_panel_scroll_search_select_checkout_tag(lab, screenshot_dir):
     full_id = details.locator("[data-testid=full-id]").inner_text().strip()
     assert lab.kernel_execute(f"repo.get_commit({full_id!r}).message").result == "'dev <b>work</b> 5'"
     parent = lab.kernel_execute(f"repo.get_commit({full_id!r}).parent_commit[:8]").result.strip("'")
+    # Copy puts the full id on the clipboard.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=lab.server.url)
+    details.get_by_role("button", name="Copy").click()
+    details.get_by_role("button", name="Copied").wait_for(state="visible")
+    assert page.evaluate("() => navigator.clipboard.readText()") == full_id
     text = details.inner_text()
     assert parent in text and "/temperature: 1 chunk changed" in text
     # The setup cell loaded the extension while running: its commits have no provenance.
@@ -172,16 +158,95 @@ def test_history_panel_scroll_search_select_checkout_tag(lab, screenshot_dir):
         panel.screenshot(path=str(screenshot_dir / shot.replace(".png", "-panel.png")))
     _set_theme(lab, LIGHT)
 
-    # A commit made in another cell shows at the top; the selection stays.
+    # A commit made in another cell arrives at the top, while the rows the user looks at stay
+    # where they are, and so does the selection.
     panel = page.locator("[data-testid=history-panel]")
+    vlist.hover()
+    page.mouse.wheel(0, 300)
+    page.wait_for_function("() => document.querySelector('.aln-vlist').scrollTop >= 300")
+    selected = _row(panel, "main step 145")
+    selected.wait_for(state="visible")
+
+    def offset_in_list() -> float:
+        return selected.bounding_box()["y"] - vlist.bounding_box()["y"]
+
+    before = offset_in_list()
     cell = lab.run_new_cell("t[3] = 42\nrepo.commit('from another cell')")
     assert not cell.tracebacks, cell.text
-    _row(panel, "from another cell").wait_for(state="visible")
     page.wait_for_function("() => document.querySelector('[data-testid=count]').textContent.includes('164 commits')")
-    assert _row(panel, "main step 145").get_attribute("aria-selected") == "true"
+    page.wait_for_function("() => !document.querySelector('.aln-vlist-placeholder')")
+    lab.wait_painted()
+    assert abs(offset_in_list() - before) < 1
+    assert selected.get_attribute("aria-selected") == "true"
+    vlist.hover()
+    page.mouse.wheel(0, -2000)
+    _row(panel, "from another cell").wait_for(state="visible")
     # That commit remembers the cell that made it.
     _row(panel, "from another cell").click()
     provenance = panel.locator("[data-testid=provenance]")
     provenance.wait_for(state="visible")
     assert "repo.commit('from another cell')" in provenance.inner_text()
     assert lab.page_errors == []
+
+
+# The widget's real module on a blank page, with a model whose kernel answers only when the test
+# says: which page requests go out, which are cancelled, what a late answer does.
+FAKE_KERNEL = """async (code) => {
+  const handlers = [];
+  window.sent = [];
+  const traits = {repo_name: 'fake/repo', checkout: null, refs: [], version: 1, problem: null};
+  const model = { get: (k) => traits[k], on: (e, f) => { if (e === 'msg:custom') handlers.push(f); },
+                  off: () => {}, send: (m) => window.sent.push(m) };
+  window.reply = (id, result) => handlers.forEach((f) => f({type: 'reply', id, ok: true, result}, []));
+  const url = URL.createObjectURL(new Blob([code], {type: 'text/javascript'}));
+  const mod = await import(url);
+  mod.default.render({model, el: document.getElementById('host')});
+}"""
+
+
+def _page_of(offset: int, total: int = 300, limit: int = 100) -> dict:
+    rows = [{"id": f"c{i:04d}", "short_id": f"c{i:04d}", "parents": [f"c{i + 1:04d}"] if i + 1 < total else [],
+             "lane": 0, "colour": 0, "edges": [[0, 0, 0]] if i + 1 < total else [], "width": 1, "refs": [],
+             "head": False, "author_name": "A", "author_email": None, "time": "2026-01-01T00:00:00Z",
+             "message": f"commit {i}"} for i in range(offset, min(offset + limit, total))]
+    return {"type": "history_page", "total": total, "offset": offset, "limit": limit, "search": None, "head": None,
+            "branch": None, "incoming": [[0, 0, 0]] if offset else [], "width": 1, "rows": rows}
+
+
+def test_a_page_scrolled_past_is_cancelled_and_its_late_answer_ignored(browser):
+    page = browser.new_page(viewport={"width": 1000, "height": 800})
+    try:
+        page.set_content("<div id='host'></div>")
+        page.evaluate(FAKE_KERNEL, (STATIC / "history_panel.js").read_text())
+
+        def requests(kind: str) -> list[dict]:
+            return [m for m in page.evaluate("() => window.sent") if m["type"] == kind]
+
+        page.wait_for_function("() => window.sent.some(m => m.type === 'page')")
+        (first,) = requests("page")
+        assert (first["offset"], first["limit"], first["search"]) == (0, 100, None)
+        page.evaluate("([id, r]) => window.reply(id, r)", [first["id"], _page_of(0)])
+        page.get_by_text("commit 0", exact=True).wait_for(state="visible")
+        page.get_by_text("300 commits on every branch").wait_for(state="visible")
+        # Jump to the end: the last page is asked for, its rows wait.
+        vlist = page.locator(".aln-vlist")
+        vlist.evaluate("(n) => { n.scrollTop = n.scrollHeight; }")
+        page.wait_for_function("() => window.sent.some(m => m.type === 'page' && m.offset === 200)")
+        page.locator(".aln-vlist-placeholder").first.wait_for(state="visible")
+        (late,) = [m for m in requests("page") if m["offset"] == 200]
+        # Back to the top before it arrived: cancelled.
+        vlist.evaluate("(n) => { n.scrollTop = 0; }")
+        page.wait_for_function(f"() => window.sent.some(m => m.type === 'cancel' && m.id === {json.dumps(late['id'])})")
+        # Its answer comes anyway: ignored, and asking again gets a new request.
+        page.evaluate("([id, r]) => window.reply(id, r)", [late["id"], _page_of(200)])
+        vlist.evaluate("(n) => { n.scrollTop = n.scrollHeight; }")
+        page.wait_for_function("() => window.sent.filter(m => m.type === 'page' && m.offset === 200).length === 2")
+        assert page.get_by_text("commit 299", exact=True).count() == 0
+        again = [m for m in requests("page") if m["offset"] == 200][-1]
+        assert again["id"] != late["id"]
+        page.evaluate("([id, r]) => window.reply(id, r)", [again["id"], _page_of(200)])
+        page.get_by_text("commit 299", exact=True).wait_for(state="visible")
+        # Only what is in view is in the DOM.
+        assert 10 < page.locator(".aln-hrow").count() < 40
+    finally:
+        page.close()
