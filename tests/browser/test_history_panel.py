@@ -117,11 +117,30 @@ def test_history_panel_scroll_search_select_checkout_tag(lab, screenshot_dir):
     panel.locator("[data-testid=checkout]").filter(has_text="on main").wait_for(state="visible")
     assert lab.kernel_execute("repo.session.info.branch").result == "'main'"
 
+    # With uncommitted changes, Check out is refused with what to do, and nothing changes;
+    # "Check out anyway" leaves them in their session.
+    cell = lab.run_new_cell("t[1] = 7")
+    assert not cell.tracebacks, cell.text
+    _row(panel, "dev <b>work</b> 3").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=details]')?.textContent.includes('work</b> 3')")
+    details.get_by_role("button", name="Check out").click()
+    refused = panel.get_by_role("alert").filter(has_text="UncommittedChangesError")
+    refused.wait_for(state="visible")
+    assert "Commit them" in refused.inner_text() and "repo.join_session(" in refused.inner_text()
+    session = lab.kernel_execute("repo.session.info.id").result
+    assert lab.kernel_execute("repo.session.info.branch, repo.status().total").result == "('main', 1)"
+    refused.get_by_role("button", name="Check out anyway (keep the changes in their session)").click()
+    panel.get_by_role("status").filter(has_text="stay in session").wait_for(state="visible")
+    assert lab.kernel_execute("repo.session.info.branch is None").result == "True"
+    panel.get_by_role("button", name="Back to main").click()
+    panel.locator("[data-testid=checkout]").filter(has_text="on main").wait_for(state="visible")
+    assert lab.kernel_execute("repo.session.info.id != " + session + ", repo.status().total").result == "(True, 0)"
+
     # Tag here; a bad branch name is refused with what to do, nothing created.
     search.fill("")
     _row(panel, "main step 145").click()
     details.locator("[data-testid=full-id]").wait_for(state="visible")
-    page.wait_for_function("() => document.querySelector('[data-testid=details]').textContent.includes('main step 145')")
+    page.wait_for_function("() => document.querySelector('[data-testid=details]')?.textContent.includes('main step 145')")
     tagged = details.locator("[data-testid=full-id]").inner_text().strip()
     details.get_by_role("button", name="Tag here…").click()
     details.get_by_role("textbox", name="New tag name").fill("v-panel")
