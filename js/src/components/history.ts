@@ -150,6 +150,7 @@ const PANEL_CSS = `
   margin: 4px 0; padding: 4px 6px; max-height: 180px; overflow: auto; background: var(--aln-bg-raised);
   border: 1px solid var(--aln-border); border-radius: 3px; font-family: var(--aln-mono); font-size: 0.92em; white-space: pre-wrap;
 }
+.aln-history .aln-changes-title { font-weight: 600; margin-top: 6px; }
 .aln-history ul.aln-list { margin: 2px 0 4px 1.2em; padding: 0; }
 .aln-history .aln-path { font-family: var(--aln-mono); }
 .aln-history .aln-actions { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-top: 8px; }
