@@ -15,7 +15,14 @@ from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-WIDGETS = ["status_panel"]  # keep in step with js/build.mjs
+
+
+def widgets(root: Path) -> list[str]:
+    """The widget bundles to ship: one per top-level ``js/src/<name>.ts`` (as js/build.mjs builds them)."""
+    src = root / "js" / "src"
+    if src.is_dir():
+        return sorted(p.stem for p in src.glob("*.ts") if not p.name.endswith(".d.ts"))
+    return sorted(p.stem for p in (root / "arraylake_nb" / "widgets" / "static").glob("*.js"))
 
 
 class JsBuildHook(BuildHookInterface):
@@ -25,7 +32,7 @@ class JsBuildHook(BuildHookInterface):
         root = Path(self.root)
         js = root / "js"
         static = root / "arraylake_nb" / "widgets" / "static"
-        bundles = [static / f"{name}.js" for name in WIDGETS]
+        bundles = [static / f"{name}.js" for name in widgets(root)]
         build_data.setdefault("artifacts", []).extend(
             str(b.relative_to(root)).replace(os.sep, "/") for b in bundles
         )

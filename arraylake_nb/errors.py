@@ -84,6 +84,23 @@ class SessionCommittedError(SessionError):
         self.commit_id = commit_id
 
 
+class UncommittedChangesError(SessionError):
+    """An action that would leave the session's uncommitted changes behind was refused.
+
+    Attributes
+    ----------
+    session_id
+        The session holding the changes.
+    count
+        How many keys it changed.
+    """
+
+    def __init__(self, message: str, *, session_id: str = "", count: int = 0):
+        super().__init__(message)
+        self.session_id = session_id
+        self.count = count
+
+
 class ConflictError(ArraylakeNbError):
     """A commit could not land because the branch moved in an incompatible way.
 

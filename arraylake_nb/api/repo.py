@@ -199,6 +199,11 @@ class Repo:
         return self._engine.path
 
     @property
+    def last_branch(self) -> str:
+        """The branch checked out most recently: where to go back to from a tag or commit ("main" at first)."""
+        return self._last_branch
+
+    @property
     def author(self) -> Author:
         """Who commits made through this Repo are by."""
         return self._author
@@ -543,10 +548,22 @@ class Repo:
         if not self._engine.metastore.delete_ref("tag", tag_name):
             raise RefNotFoundError(f"Tag {tag_name!r} does not exist. Existing tags: {', '.join(self.tags.names) or 'none'}.")
 
-    def new_branch(self, branch_name: str) -> Branch:
-        """Create a branch at the checkout's commit; check it out to write on it."""
+    def new_branch(self, branch_name: str, commit_id: str | None = None) -> Branch:
+        """Create a branch at the checkout's commit, or at ``commit_id``; check it out to write on it.
+
+        Parameters
+        ----------
+        branch_name
+            The new branch's name (letters, digits, ``.``, ``_``, ``-``, ``/``).
+        commit_id
+            Where the branch starts: a commit id (or unique prefix), branch or tag.
+            Default: the checkout's commit.
+        """
         validate_ref_name(branch_name, "branch")
-        base = self._require_state().meta.base_commit or None
+        if commit_id is None:
+            base = self._require_state().meta.base_commit or None
+        else:
+            base = self._engine.resolve(commit_id).commit_id
         row = RefRow("branch", branch_name, base, None, dt.datetime.now(dt.UTC).timestamp(),
                      self._author.name, self._author.email)
         if not self._engine.metastore.insert_ref(row):
@@ -905,6 +922,7 @@ class AsyncRepo:
     status = _in_thread("status")
     tags = _in_thread("tags", attribute=True)
     branches = _in_thread("branches", attribute=True)
+    last_branch = _in_thread("last_branch", attribute=True)
     tag = _in_thread("tag")
     delete_tag = _in_thread("delete_tag")
     new_branch = _in_thread("new_branch")

@@ -20,6 +20,7 @@ from arraylake_nb import models as _models
 from arraylake_nb.display import _html, _json, _rich
 from arraylake_nb.display._json import plain, timestamp
 from arraylake_nb.display._progress import progress as progress_bars
+from arraylake_nb.display._time import human as human_time
 from arraylake_nb.models import (
     ArraySummary,
     AttributeChange,
@@ -51,6 +52,7 @@ from arraylake_nb.models import (
 __all__ = [
     "SCHEMA_VERSION",
     "html",
+    "human_time",
     "plain",
     "progress_bars",
     "rich_renderable",

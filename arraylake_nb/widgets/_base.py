@@ -53,6 +53,12 @@ def error_document(error: BaseException) -> dict[str, Any]:
 class Panel(anywidget.AnyWidget):
     """Base of the panels: request dispatch, cancellation and refresh after each cell."""
 
+    #: Requests that change the repository (a checkout, a commit, a new ref): after one of them
+    #: every live panel refreshes, not only this one, so a StatusPanel shown elsewhere follows.
+    _changes_repo: ClassVar[frozenset[str]] = frozenset()
+    #: Requests that only read (a page, a detail): no refresh after them, so scrolling stays cheap.
+    _queries: ClassVar[frozenset[str]] = frozenset()
+
     _live: ClassVar[weakref.WeakSet[Panel]] = weakref.WeakSet()
     _hooked_shells: ClassVar[weakref.WeakSet[Any]] = weakref.WeakSet()
 
@@ -103,10 +109,13 @@ class Panel(anywidget.AnyWidget):
         else:
             self._reply(rid, ok=True, result=result)
         finally:
-            try:
-                self.refresh()
-            except Exception:  # the reply went out; keep the panel alive
-                self.log.warning("arraylake_nb: refreshing %r failed", self, exc_info=True)
+            if content.get("type") in self._changes_repo:
+                refresh_live_panels()
+            elif content.get("type") not in self._queries:
+                try:
+                    self.refresh()
+                except Exception:  # the reply went out; keep the panel alive
+                    self.log.warning("arraylake_nb: refreshing %r failed", self, exc_info=True)
 
     def _reply(self, rid: str, **fields: Any) -> None:
         result = fields.get("result")
@@ -123,7 +132,7 @@ class Panel(anywidget.AnyWidget):
 def refresh_live_panels(*_: Any) -> None:
     """Refresh every displayed panel (IPython ``post_run_cell``); each sends only what changed."""
     for panel in list(Panel._live):
-        if panel.comm is None:
+        if getattr(panel, "comm", None) is None:
             Panel._live.discard(panel)
             continue
         try:

@@ -29,6 +29,7 @@ class StatusPanel(Panel):
     """
 
     _esm = bundle("status_panel")
+    _changes_repo = frozenset({"commit", "abandon", "fast_forward", "new_session"})
     status = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
     problem = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
     repo_name = traitlets.Unicode("").tag(sync=True)

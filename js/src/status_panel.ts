@@ -7,6 +7,7 @@ import { el, replaceChildren, type Child } from "./shared/dom";
 import { localTime, plural, relativeTime, shortId } from "./shared/format";
 import { Rpc, type Reply, type RemoteError } from "./shared/rpc";
 import { THEME_CSS, ensureStyle } from "./shared/theme";
+import { errorBox } from "./shared/ui";
 
 interface SessionInfo {
   id: string;
@@ -91,17 +92,6 @@ export function keysByNode(status: SessionStatus): Map<string, { path: string; d
     if (owner !== undefined) out.get(owner)!.push(key);
   }
   return out;
-}
-
-function errorBox(error: RemoteError): HTMLElement {
-  const paths = error.paths && error.paths.length
-    ? el("ul", { class: "aln-keys" }, ...error.paths.map((p) => el("li", null, p)))
-    : null;
-  return el(
-    "div",
-    { class: "aln-error", role: "alert" },
-    el("span", { class: "aln-error-title" }, error.type), ": ", error.message, paths,
-  );
 }
 
 function render({ model, el: host }: RenderProps<Model>) {

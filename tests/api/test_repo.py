@@ -451,3 +451,21 @@ def test_close_finishes_background_cleanup_so_the_root_can_be_removed(tmp_path) 
         assert pending
     assert not list((root / "org" / "tmp" / "sessions").glob(".removing-*"))
     shutil.rmtree(root)
+
+
+def test_new_branch_at_a_commit_and_last_branch(repo) -> None:
+    repo.root_group.attrs["v"] = 1
+    c1 = repo.commit("v1")
+    repo.root_group.attrs["v"] = 2
+    c2 = repo.commit("v2")
+    assert repo.new_branch("old", commit_id=c1[:8]).commit_id == c1
+    assert repo.new_branch("tip").commit_id == c2  # default: the checkout's commit
+    assert {b.name: b.commit_id for b in repo.branches} == {"main": c2, "old": c1, "tip": c2}
+    with pytest.raises(RefNotFoundError):
+        repo.new_branch("nowhere", commit_id="0000dead")
+    assert "nowhere" not in repo.branches
+    assert repo.last_branch == "main"
+    repo.checkout("old")
+    with pytest.warns(UserWarning, match=r"repo.checkout\('old'\)"):
+        repo.checkout(c2)
+    assert repo.last_branch == "old" and repo.session.info.branch is None

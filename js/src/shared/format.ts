@@ -39,3 +39,23 @@ export function localTime(iso: string | null | undefined): string {
     `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
   );
 }
+
+/** Days within which a time also reads as relative (display/_time.py's RECENT_DAYS). */
+export const RECENT_DAYS = 28;
+
+/** The short form for a column: relative within RECENT_DAYS ("3 min ago"), else the local date. */
+export function shortTime(iso: string | null | undefined, now: number = Date.now()): string {
+  if (!iso) return "";
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  return Math.abs(t - now) <= RECENT_DAYS * 86400_000 ? relativeTime(iso, now) : localTime(iso).slice(0, 10);
+}
+
+/** The long form, as display/_time.py's human(): "2026-11-20 23:54:44 (3 min ago)". */
+export function humanTime(iso: string | null | undefined, now: number = Date.now()): string {
+  if (!iso) return "";
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  const clock = localTime(iso);
+  return Math.abs(t - now) <= RECENT_DAYS * 86400_000 ? `${clock} (${relativeTime(iso, now)})` : clock;
+}

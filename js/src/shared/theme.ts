@@ -56,6 +56,7 @@ export const THEME_CSS = `
   font: inherit; color: var(--aln-input-fg); background: var(--aln-input-bg);
   border: 1px solid var(--aln-border); border-radius: 3px; padding: 1px 4px; max-width: 320px;
 }
+.aln-root ul.aln-error-paths { margin: 2px 0 2px 1.6em; padding: 0; list-style: none; font-size: 0.92em; }
 .aln-root .aln-ref-choice { display: inline-flex; gap: 4px; align-items: center; }
 .aln-root input[type="text"] {
   font: inherit;

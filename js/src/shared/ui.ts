@@ -1,16 +1,21 @@
 // Small pieces of panel UI used by several components: error boxes and ref pickers.
-import { el } from "./dom";
+import { el, type Child } from "./dom";
 import { shortId } from "./format";
 import type { RemoteError } from "./rpc";
 
 /** A branch or tag as the panels' ``refs`` trait lists it. */
 export interface RefEntry { kind: "branch" | "tag"; name: string; commit_id: string | null }
 
-/** An error from the kernel: its class in bold, then the message (which says what to do). */
-export function errorBox(error: RemoteError): HTMLElement {
-  const box = el("div", { class: "aln-error", role: "alert" }, el("span", { class: "aln-error-title" }, error.type), ": ", error.message);
-  if (error.paths?.length) box.append(el("ul", null, ...error.paths.map((p) => el("li", { class: "aln-mono" }, p))));
-  return box;
+/**
+ * An error from the kernel: its class in bold, the message (which says what to do), the paths it
+ * names (a conflict's), and any extra controls (a retry button). Text nodes only.
+ */
+export function errorBox(error: RemoteError, ...extra: Child[]): HTMLElement {
+  const paths = error.paths?.length
+    ? el("ul", { class: "aln-error-paths" }, ...error.paths.map((p) => el("li", { class: "aln-mono" }, p)))
+    : null;
+  return el("div", { class: "aln-error", role: "alert" },
+    el("span", { class: "aln-error-title" }, error.type), ": ", error.message, paths, ...extra);
 }
 
 export function isRemoteError(x: unknown): x is RemoteError {
