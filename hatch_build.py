@@ -16,7 +16,6 @@ from pathlib import Path
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 
-
 def widgets(root: Path) -> list[str]:
     """The widget bundles to ship: one per top-level ``js/src/<name>.ts`` (as js/build.mjs builds them)."""
     src = root / "js" / "src"

@@ -81,15 +81,29 @@ def _build_parser() -> _Parser:
     sub.add_parser("sessions", help="active sessions")
     sub.add_parser("abandon", help="discard the session's uncommitted changes and start afresh")
     sub.add_parser("fast-forward", help="rebase the session onto its branch tip")
-    panel = sub.add_parser("panel", help="show a live panel (needs anywidget): status, tree")
-    panel.add_argument("which", choices=["status", "tree"],
-                       help="status: the session, its changes, commit/abandon; tree: groups, arrays, previews")
+    panel = sub.add_parser(
+        "panel", help="show a live panel (needs anywidget): status, history, tree, time-travel, diff, browser",
+        description="status: the session, its changes, commit/abandon; history: the commit graph, "
+        "check out, tag, branch, compare; tree: groups, arrays, previews; time-travel [PATH]: one array "
+        "through its commits; diff [A [B]]: A to B (default: the branch tip to the session); "
+        "browser [--split]: all of them")
+    panel.add_argument("which", choices=["status", "history", "tree", "time-travel", "diff", "browser"])
+    panel.add_argument("args", nargs="*", metavar="ARG", help="time-travel: an array path; diff: A and B")
+    panel.add_argument("--split", action="store_true", help="browser: side by side instead of tabs")
     tx = sub.add_parser("transaction", help="(cell magic) commit the cell's changes, or roll them back if it fails")
     tx.add_argument("-m", "--message", required=True)
     return p
 
 
 PARSER = _build_parser()
+
+
+def _diff_base(repo: Repo, a: str | None) -> str:
+    """What a diff starts from when the user names nothing: the checkout's branch, else its commit."""
+    a = a or repo.session.branch or repo.session.base_commit
+    if a is None:
+        raise UsageError("Nothing to compare with yet: give a ref, e.g. %arraylake diff main")
+    return a
 
 
 @magics_class
@@ -178,10 +192,7 @@ class ArraylakeMagics(Magics):
 
     def _diff(self, args: argparse.Namespace, cell: None) -> Any:
         repo = self._repo()
-        a = args.a or repo.session.branch or repo.session.base_commit
-        if a is None:
-            raise UsageError("Nothing to compare with yet: give a ref, e.g. %arraylake diff main")
-        return repo.diff(a, args.b)
+        return repo.diff(_diff_base(repo, args.a), args.b)
 
     def _search(self, args: argparse.Namespace, cell: None) -> list[str]:
         return self._repo().filter_metadata(args.raw_expression)
@@ -202,12 +213,26 @@ class ArraylakeMagics(Magics):
     def _panel(self, args: argparse.Namespace, cell: None) -> Any:
         repo = self._repo()
         try:
-            from arraylake_nb.widgets import StatusPanel, TreePanel
+            from arraylake_nb import widgets
         except ImportError as e:  # anywidget or ipywidgets missing
             raise UsageError(f"The panels need anywidget and ipywidgets: pip install 'arraylake_nb[notebooks]' ({e})")
+        most = {"status": 0, "history": 0, "tree": 0, "browser": 0, "time-travel": 1, "diff": 2}[args.which]
+        if len(args.args) > most:
+            raise UsageError(f"%arraylake panel {args.which} takes at most {most} argument(s), got {len(args.args)}: "
+                             f"{' '.join(args.args)}")
+        if args.split and args.which != "browser":
+            raise UsageError("--split applies to %arraylake panel browser only")
+        if args.which == "history":
+            return widgets.HistoryPanel(repo)
         if args.which == "tree":
-            return TreePanel(repo)
-        return StatusPanel(repo)
+            return widgets.TreePanel(repo)
+        if args.which == "time-travel":
+            return widgets.TimeTravel(repo, *args.args)
+        if args.which == "diff":
+            return widgets.DiffPanel(repo, *args.args)
+        if args.which == "browser":
+            return widgets.RepoBrowser(repo, view="split" if args.split else "tabs")
+        return widgets.StatusPanel(repo)
 
     def _transaction(self, args: argparse.Namespace, cell: str) -> str | None:
         """Run the cell; commit on success, roll back exactly its changes on failure.

@@ -78,7 +78,8 @@ class DiffPanel(RefsPanel):
     repo
         The repository.
     a
-        The older version: a branch, tag or commit id.
+        The older version: a branch, tag or commit id; None (the default) for the checkout's
+        branch, or its commit when detached.
     b
         The newer version; None (the default) for the live session, uncommitted changes included.
 
@@ -93,9 +94,12 @@ class DiffPanel(RefsPanel):
     a = traitlets.Unicode("main").tag(sync=True)
     b = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, repo: Repo, a: str = "main", b: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, repo: Repo, a: str | None = None, b: str | None = None, **kwargs: Any) -> None:
         if not isinstance(repo, Repo):
             raise TypeError(f"DiffPanel takes an arraylake_nb Repo, got {type(repo).__name__}")
+        if a is None:  # as `%arraylake diff` does: from the checkout's branch (or commit)
+            info = repo.session.info
+            a = info.branch or info.base_commit or "main"
         a, b = _refs({"a": a, "b": b})
         # Unknown refs fail here, in the cell, rather than later inside the panel.
         repo.get_commit(a)

@@ -20,6 +20,7 @@ from arraylake_nb.errors import (
 )
 from arraylake_nb.views.graph import DEFAULT_PAGE
 from arraylake_nb.widgets._base import Panel, bundle, error_document
+from arraylake_nb.widgets.diff_panel import diff_actions
 
 #: Commits listed by the HTML fallback (no widget front end: nbviewer, GitHub).
 FALLBACK_ROWS = 10
@@ -38,7 +39,10 @@ class HistoryPanel(Panel):
       session has uncommitted changes unless ``keep_changes`` (they stay in their session);
     - ``back`` (``branch``, ``keep_changes``): check out ``branch`` (default ``repo.last_branch``);
     - ``tag`` (``commit``, ``name``, ``message``) and ``branch`` (``commit``, ``name``): a new ref there;
-    - ``compare`` (``a``, ``b``): sets the ``compare`` trait to the two full commit ids.
+    - ``compare`` (``a``, ``b``): sets the ``compare`` trait to the two full commit ids; with
+      ``embed_diff`` (the default) the panel then shows the diff below the history, answering
+      ``diff_summary`` and ``chunk_detail`` as :class:`DiffPanel` does (a :class:`RepoBrowser`
+      turns ``embed_diff`` off and opens its diff tab instead).
 
     After a checkout, tag or branch every live panel refreshes. After each cell the panel reads
     the refs and the checkout again; when they changed, ``version`` goes up and the front end
@@ -65,6 +69,7 @@ class HistoryPanel(Panel):
     version = traitlets.Int(0).tag(sync=True)
     compare = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
     problem = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
+    embed_diff = traitlets.Bool(True).tag(sync=True)
 
     def __init__(self, repo: Repo, **kwargs: Any) -> None:
         if not isinstance(repo, Repo):
@@ -122,6 +127,7 @@ class HistoryPanel(Panel):
             "tag": self._tag,
             "branch": self._branch,
             "compare": self._compare,
+            **diff_actions(self._repo),
         }
 
     @staticmethod

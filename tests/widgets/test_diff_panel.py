@@ -12,7 +12,7 @@ from arraylake_nb.errors import RefNotFoundError
 from arraylake_nb.widgets import DiffPanel
 from arraylake_nb.widgets.diff_panel import diff_actions
 
-from .test_tree_panel import recording_comm, request  # noqa: F401 - the fixture is used by every test
+from .conftest import request
 
 
 @pytest.fixture

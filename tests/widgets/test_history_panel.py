@@ -16,7 +16,7 @@ from arraylake_nb.errors import ReadOnlyError
 from arraylake_nb.widgets import HistoryPanel, StatusPanel
 from arraylake_nb.widgets._base import refresh_live_panels
 
-from .test_tree_panel import recording_comm, request  # noqa: F401 - the recording comm fixture
+from .conftest import request
 
 
 @pytest.fixture

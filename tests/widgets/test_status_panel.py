@@ -3,63 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import numpy as np
 import pytest
 
 pytest.importorskip("anywidget")
 
-import ipywidgets.widgets.widget as ipw
-
 from arraylake_nb.widgets import StatusPanel
 from arraylake_nb.widgets._base import Panel, refresh_live_panels
 
-
-class RecordingComm:
-    """Stands in for the kernel comm: records what the widget sends to the front end."""
-
-    def __init__(self, **kwargs):
-        self.comm_id = kwargs.get("comm_id") or uuid.uuid4().hex
-        self.opened_with = kwargs
-        self.sent: list[dict] = []
-        self.kernel = object()  # ipywidgets sends only through a comm with a kernel
-
-    def send(self, data=None, metadata=None, buffers=None):
-        self.sent.append(data)
-
-    def on_msg(self, callback):
-        self.callback = callback
-
-    def on_close(self, callback):
-        pass
-
-    def close(self, data=None, metadata=None, buffers=None, deleting=False):
-        pass
-
-    # what the widget sent, by kind
-    def replies(self) -> list[dict]:
-        return [m["content"] for m in self.sent if m.get("method") == "custom" and m["content"].get("type") == "reply"]
-
-    def updates(self) -> list[dict]:
-        return [m["state"] for m in self.sent if m.get("method") == "update"]
-
-
-@pytest.fixture(autouse=True)
-def recording_comm(monkeypatch):
-    monkeypatch.setattr(ipw.comm, "create_comm", lambda **kwargs: RecordingComm(**kwargs))
-
-
-def front_end(panel: StatusPanel, content: dict) -> None:
-    """Deliver a custom message as the front end's model.send(content) would."""
-    panel._handle_msg({"content": {"data": {"method": "custom", "content": content}}, "buffers": []})
+from .conftest import front_end
+from .conftest import request as comm_request
 
 
 def request(panel: StatusPanel, kind: str, **payload) -> dict:
-    rid = uuid.uuid4().hex
-    front_end(panel, {"type": kind, "id": rid, **payload})
-    (reply,) = [r for r in panel.comm.replies() if r["id"] == rid]
-    return reply
+    return comm_request(panel, kind, **payload)[0]
 
 
 @pytest.fixture
@@ -153,7 +111,7 @@ def test_fast_forward_and_conflict(client, repo, temperature):
 def test_unknown_request_and_refresh(repo, temperature):
     panel = StatusPanel(repo)
     assert request(panel, "explode")["error"]["type"] == "UnknownRequest"
-    assert request(panel, "refresh") == {"type": "reply", "id": panel.comm.replies()[-1]["id"], "ok": True, "result": False}
+    assert request(panel, "refresh") == {"type": "reply", "id": [r for r, _ in panel.comm.replies()][-1]["id"], "ok": True, "result": False}
 
 
 def test_updates_are_sent_only_when_the_status_changes(repo, temperature):
@@ -194,14 +152,14 @@ async def test_cancel_before_start(repo, temperature):
     front_end(panel, {"type": "commit", "id": "r1", "message": "Never"})
     front_end(panel, {"type": "cancel", "id": "r1"})
     await asyncio.sleep(0.01)
-    (reply,) = panel.comm.replies()
+    (reply,) = [r for r, _ in panel.comm.replies()]
     assert reply["cancelled"] and not reply["ok"]
     assert len(repo.commit_log) == 1 and repo.status().total == 2
     # A cancel for a request already answered changes nothing.
     front_end(panel, {"type": "commit", "id": "r2", "message": "Kept"})
     await asyncio.sleep(0.01)
     front_end(panel, {"type": "cancel", "id": "r2"})
-    assert panel.comm.replies()[-1]["ok"] and repo.commit_log[0].message == "Kept"
+    assert [r for r, _ in panel.comm.replies()][-1]["ok"] and repo.commit_log[0].message == "Kept"
 
 
 def test_closed_session_is_shown_with_a_way_on(repo, temperature):

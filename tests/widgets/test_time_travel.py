@@ -11,7 +11,7 @@ from arraylake_nb import views
 from arraylake_nb.errors import NodeNotFoundError, NotAnArrayError, NotOnBranchError
 from arraylake_nb.widgets import StatusPanel, TimeTravel
 
-from .test_tree_panel import recording_comm, request  # noqa: F401 - the fixture is used by every test
+from .conftest import request
 
 
 @pytest.fixture

@@ -2,55 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-
 import numpy as np
 import pytest
-
-pytest.importorskip("anywidget")
-
-import ipywidgets.widgets.widget as ipw
 
 from arraylake_nb import views
 from arraylake_nb.widgets import TreePanel
 
-
-class RecordingComm:
-    """Stands in for the kernel comm: records what the widget sends, with its binary buffers."""
-
-    def __init__(self, **kwargs):
-        self.comm_id = kwargs.get("comm_id") or uuid.uuid4().hex
-        self.sent: list[tuple[dict, list]] = []
-        self.kernel = object()
-
-    def send(self, data=None, metadata=None, buffers=None):
-        self.sent.append((data, list(buffers or [])))
-
-    def on_msg(self, callback):
-        self.callback = callback
-
-    def on_close(self, callback):
-        pass
-
-    def close(self, data=None, metadata=None, buffers=None, deleting=False):
-        pass
-
-    def replies(self) -> list[tuple[dict, list]]:
-        return [(m["content"], b) for m, b in self.sent
-                if m.get("method") == "custom" and m["content"].get("type") == "reply"]
-
-
-@pytest.fixture(autouse=True)
-def recording_comm(monkeypatch):
-    monkeypatch.setattr(ipw.comm, "create_comm", lambda **kwargs: RecordingComm(**kwargs))
-
-
-def request(panel: TreePanel, kind: str, **payload) -> tuple[dict, list]:
-    rid = uuid.uuid4().hex
-    panel._handle_msg({"content": {"data": {"method": "custom", "content": {"type": kind, "id": rid, **payload}}},
-                       "buffers": []})
-    (reply,) = [r for r in panel.comm.replies() if r[0]["id"] == rid]
-    return reply
+from .conftest import request
 
 
 @pytest.fixture
