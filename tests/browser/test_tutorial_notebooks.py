@@ -20,7 +20,7 @@ NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("0*.ipynb"))
 
 
 def test_the_tutorials_are_found():
-    assert [p.name[:3] for p in NOTEBOOKS] == ["01-", "02-", "03-", "04-"]
+    assert [p.name[:3] for p in NOTEBOOKS] == ["01-", "02-", "03-", "04-", "05-"]
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -56,3 +56,41 @@ def test_tutorial_runs_in_jupyterlab(lab, screenshot_dir: Path, notebook: Path):
     assert not empty_stderr, f"{notebook.name}: empty stderr output areas in cells {empty_stderr}"
 
     assert not lab.page_errors, f"JavaScript errors in the page: {lab.page_errors}"
+
+    if notebook.stem == "05-panels":
+        _photograph_panels(lab, screenshot_dir, cells)
+
+
+#: The cells of notebook 05 that show one panel each, and the picture's name (README's screenshots).
+PANEL_CELLS = {
+    "StatusPanel(repo)": "status",
+    "HistoryPanel(repo)": "history",
+    "TreePanel(repo)": "tree",
+    'TimeTravel(repo, "ocean/sst")': "time-travel",
+    'DiffPanel(repo, "main", "experiment")': "diff",
+    "RepoBrowser(repo)": "browser",
+}
+
+
+def _photograph_panels(lab, screenshot_dir: Path, cells) -> None:
+    """Each panel of notebook 05 rendered by its front end, readable, photographed light and dark."""
+    page = lab.page
+    shown = {c.source.strip(): c.index for c in cells if c.source.strip() in PANEL_CELLS}
+    assert set(shown) == set(PANEL_CELLS), f"notebook 05 lacks panel cells: {set(PANEL_CELLS) - set(shown)}"
+    outputs = {}
+    for source, index in shown.items():
+        out = page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".jp-OutputArea-output").first
+        out.scroll_into_view_if_needed()
+        out.locator(".aln-root").first.wait_for(state="visible")
+        assert "front end is not built" not in out.inner_text()
+        outputs[PANEL_CELLS[source]] = out
+    # Their first data arrived (nothing still loading), then photographs.
+    page.wait_for_function("() => ![...document.querySelectorAll('.aln-root')].some(n => /Loading…|Computing/.test(n.textContent))")
+    for theme, suffix in ((LIGHT, "light"), (DARK, "dark")):
+        lab.set_theme(theme)
+        assert lab.low_contrast_text(selector=".aln-root") == [], theme
+        for name, out in outputs.items():
+            out.scroll_into_view_if_needed()
+            lab.wait_painted()
+            out.screenshot(path=str(screenshot_dir / f"panel-{name}-{suffix}.png"), animations="disabled", caret="hide")
+    lab.set_theme(LIGHT)

@@ -113,7 +113,7 @@ const PANEL_CSS = `
 }
 .aln-history input[type="search"] { width: 16em; }
 .aln-history .aln-count { color: var(--aln-fg-muted); margin: 2px 0 4px; min-height: 1.4em; }
-.aln-history .aln-vlist { height: 336px; border: 1px solid var(--aln-border); border-radius: 3px; background: var(--aln-bg); }
+.aln-history .aln-vlist { max-height: 336px; min-height: 56px; border: 1px solid var(--aln-border); border-radius: 3px; background: var(--aln-bg); }
 .aln-history .aln-vlist:focus-visible { outline: 2px solid var(--aln-accent); outline-offset: 1px; }
 .aln-history .aln-hrow {
   display: flex; align-items: center; gap: 8px; padding-right: 8px; cursor: pointer; white-space: nowrap; overflow: hidden;

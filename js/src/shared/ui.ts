@@ -63,7 +63,9 @@ export function withCommitIdEntry(picker: HTMLSelectElement, onPick: (value: str
   picker.append(entry);
   const input = el("input", {
     type: "text", class: "aln-commit-id", placeholder: "commit id, then Enter",
-    "aria-label": `${picker.getAttribute("aria-label") ?? "Ref"}: commit id`,
+    // Not "<picker label>: commit id": a label containing the picker's would make it ambiguous.
+    "aria-label": "Commit id", title: `Commit id (${picker.getAttribute("aria-label") ?? "ref"})`,
+    "data-testid": `${picker.dataset.testid ?? "ref"}-commit-id`,
   });
   input.size = 22;
   input.hidden = true;
