@@ -84,8 +84,28 @@ def _photograph_panels(lab, screenshot_dir: Path, cells) -> None:
         out.locator(".aln-root").first.wait_for(state="visible")
         assert "front end is not built" not in out.inner_text()
         outputs[PANEL_CELLS[source]] = out
-    # Their first data arrived (nothing still loading), then photographs.
-    page.wait_for_function("() => ![...document.querySelectorAll('.aln-root')].some(n => /Loading…|Computing/.test(n.textContent))")
+    # Their first data arrived (nothing still loading).
+    busy = "() => [...document.querySelectorAll('.aln-root')].filter(n => /Loading…|Computing/.test(n.textContent)).map(n => n.textContent.slice(0, 300))"
+
+    def wait_idle():
+        try:
+            page.wait_for_function(f"() => ({busy})().length === 0", timeout=30_000)
+        except Exception:
+            raise AssertionError(f"panels still loading after 30 s: {page.evaluate(busy)}") from None
+
+    wait_idle()
+    # A click in each, as a reader would make, so the pictures show what the panels are for.
+    outputs["history"].get_by_role("option", name="Add the 2026 anomaly").click()
+    outputs["history"].locator("[data-testid=details]").get_by_text("/ocean/sst").wait_for()
+    tree = outputs["tree"]
+    tree.locator(".aln-row[data-path='ocean'] [data-testid=toggle]").click()
+    tree.locator(".aln-row[data-path='ocean/sst']").click()
+    tree.locator("[data-testid=preview] canvas").wait_for()
+    heat = outputs["diff"].locator("[data-testid=heatmap][data-path='ocean/sst']")
+    cell = int(heat.get_attribute("data-cell"))
+    heat.click(position={"x": 2 * cell + cell // 2, "y": cell // 2})
+    assert outputs["diff"].locator("[data-testid=chunk-key]").inner_text() == "c/0/2"
+    wait_idle()
     for theme, suffix in ((LIGHT, "light"), (DARK, "dark")):
         lab.set_theme(theme)
         assert lab.low_contrast_text(selector=".aln-root") == [], theme
