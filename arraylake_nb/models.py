@@ -535,15 +535,21 @@ class FsckReport(_Rendered):
     corrupt: dict[str, str]
     unreachable_chunks: int
     stale_journals: list[str]
+    checked_sources: int = 0
+    bad_sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        """True if no chunk is missing or corrupt (unreachable files do not count)."""
-        return not self.missing and not self.corrupt
+        """True if no chunk is missing or corrupt and every virtual source is reachable and unchanged
+        (unreachable chunk files do not count)."""
+        return not self.missing and not self.corrupt and not self.bad_sources
 
     def __repr__(self) -> str:
         state = "OK" if self.ok else f"{len(self.missing)} missing, {len(self.corrupt)} corrupt"
-        return f"<FsckReport {self.checked_chunks} chunks checked: {state}>"
+        if self.bad_sources:
+            state += f", {len(self.bad_sources)} virtual source(s) changed or unreachable"
+        sources = f", {self.checked_sources} virtual source(s)" if self.checked_sources else ""
+        return f"<FsckReport {self.checked_chunks} chunks{sources} checked: {state}>"
 
 
 @dataclass(frozen=True, slots=True)

@@ -742,9 +742,14 @@ class Repo:
         return GcReport(removed, freed, journals)
 
     def fsck(self) -> FsckReport:
-        """Verify every chunk reachable from any commit or live session; report missing or corrupt ones by key."""
+        """Verify every chunk reachable from any commit or live session; report missing or corrupt ones by key.
+
+        Every source file of committed virtual chunks is checked too: reachable, and
+        unchanged since it was referenced (``bad_sources`` names those that are not).
+        """
         r = self._engine.fsck(progress=lambda total, what: hooks.progress(total, what, min_total=1000, unit="chunks"))
-        return FsckReport(r.checked_chunks, r.missing, r.corrupt, r.unreachable_chunks, r.stale_sessions)
+        return FsckReport(r.checked_chunks, r.missing, r.corrupt, r.unreachable_chunks, r.stale_sessions,
+                          r.checked_sources, r.bad_sources)
 
     def summary(self) -> RepoSummary:
         """What the repo's notebook repr shows: checkout, session, uncommitted changes and the first nodes.
