@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from arraylake_nb.engine import keys as zkeys
 from arraylake_nb.engine.session import SessionView
 from arraylake_nb.engine.values import ChunkRef, Doc, Value, VirtualRef
-from arraylake_nb.errors import NodeExistsError, VirtualDatasetError, VirtualSourceChangedError
+from arraylake_nb.errors import NodeExistsError, VirtualDatasetError, VirtualSourceChangedError, VirtualSourceError
 from arraylake_nb.storage import ChunkStorage, normalize_location, reader_for
 
 if TYPE_CHECKING:
@@ -225,7 +225,7 @@ def _recheck(taken: Mapping[str, str]) -> None:
             )
 
 
-def parse_with(parser: Any, location: str, describes: str) -> VirtualNodes:
+def parse_with(parser: Any, location: str, describes: str, root_is_file: bool = True) -> VirtualNodes:
     """Run a VirtualiZarr parser on ``location`` and adapt its output (sources fingerprinted first).
 
     Parameters
@@ -236,12 +236,15 @@ def parse_with(parser: Any, location: str, describes: str) -> VirtualNodes:
         The normalised URI of the file or store.
     describes
         The format's name, for error messages.
+    root_is_file
+        Whether ``location`` itself is a source (a file, not a store of many).
     """
     fingerprint, taken = _fingerprinter()
-    fingerprint(location)
+    if root_is_file:
+        fingerprint(location)
     try:
         store = parser(location, _registry(location))
-    except (VirtualDatasetError, VirtualSourceChangedError):
+    except (VirtualDatasetError, VirtualSourceError):
         raise
     except Exception as exc:
         raise VirtualDatasetError(
@@ -321,23 +324,176 @@ def kerchunk_nodes(refs: Mapping[str, Any] | str | os.PathLike[str], **kwargs: A
         raise VirtualDatasetError(f"Kerchunk references version {version!r} are not supported (only 0 and 1).")
     entries = dict(refs.get("refs", refs))
     entries = {k: v for k, v in entries.items() if k != "version"}
+    return refs_nodes(entries)
+
+
+def refs_nodes(entries: dict[str, Any]) -> VirtualNodes:
+    """Kerchunk reference entries (key -> JSON text, inline value or ``[url, offset, length]``) as nodes."""
     if not entries:
         raise VirtualDatasetError("The kerchunk references are empty.")
     for key in entries:
         if key.startswith("/") or any(part in ("", ".", "..") for part in key.split("/")):
             raise VirtualDatasetError(f"The kerchunk reference key {key!r} is not a valid zarr key.")
-    refs_only, inline = _split_inline(entries)
     translator = _require("virtualizarr.parsers.kerchunk.translator")
     fingerprint, taken = _fingerprinter()
     try:
+        # VirtualiZarr's translator turns 0-d arrays into bare values: they are adapted here.
+        scalars = {key.rsplit("/", 1)[0] for key, v in entries.items()
+                   if key.endswith("/.zarray") and _json(v).get("shape") == []}
+        refs_only, inline = _split_inline({k: v for k, v in entries.items() if k.split("/")[0] not in scalars})
         group = translator.manifestgroup_from_kerchunk_refs({"version": 1, "refs": refs_only})
-    except (VirtualDatasetError, VirtualSourceChangedError):
+        nodes = from_manifest_group(group, fingerprint, _inline_indices(inline, group))
+        for name in sorted(scalars):
+            _add_scalar(nodes, name, entries, translator, fingerprint)
+    except (VirtualDatasetError, VirtualSourceError):
         raise
     except Exception as exc:
         raise VirtualDatasetError(f"The kerchunk references are malformed: {type(exc).__name__}: {exc}") from exc
-    nodes = from_manifest_group(group, fingerprint, _inline_indices(inline, group))
     _recheck(taken)
     return nodes
+
+
+def _json(value: Any) -> dict[str, Any]:
+    return json.loads(value) if isinstance(value, (str, bytes)) else dict(value)
+
+
+def _add_scalar(nodes: VirtualNodes, name: str, entries: Mapping[str, Any], translator: Any,
+                fingerprint: Callable[[str], str]) -> None:
+    zarray = _json(entries[f"{name}/.zarray"])
+    zattrs = _json(entries.get(f"{name}/.zattrs", "{}"))
+    zarray["dimension_names"] = zattrs.pop("_ARRAY_DIMENSIONS", [])
+    metadata = translator.from_kerchunk_refs(zarray, zattrs)
+    nodes.docs[name] = _array_doc(metadata)
+    value = entries.get(f"{name}/0")
+    key = f"{name}/{_chunk_key(metadata, ())}"
+    if isinstance(value, (str, bytes)):
+        nodes.chunks[key] = _decode_inline(value)
+    elif isinstance(value, (list, tuple)) and len(value) == 3:
+        loc = normalize_location(value[0])
+        nodes.chunks[key] = VirtualRef(loc, int(value[1]), int(value[2]), fingerprint(loc))
+
+
+def _local_only(location: str, what: str) -> None:
+    if urlsplit(location).scheme != "file":
+        raise VirtualDatasetError(
+            f"{location}: {what} files can be referenced from local paths only for now (netCDF4/HDF5, Zarr and "
+            "kerchunk references also from HTTP and S3). Copy the file to a local disk first."
+        )
+
+
+def zarr_nodes(uri: str | os.PathLike[str], **kwargs: Any) -> VirtualNodes:
+    """A Zarr store (format 2; format 3 without sharding works too) as virtual nodes.
+
+    Each chunk of the store is its own source file (or object), fingerprinted one by one.
+    """
+    location = normalize_location(uri).rstrip("/")
+    parsers = _require("virtualizarr.parsers")
+    return parse_with(parsers.ZarrParser(**kwargs), location, "a Zarr store", root_is_file=False)
+
+
+_TIFF_DIMS = {"Y": "Y", "X": "X"}
+
+
+def tiff_nodes(uri: str | os.PathLike[str], name: str, **kwargs: Any) -> VirtualNodes:
+    """A TIFF file (tiled or striped, uncompressed or with a codec numcodecs knows) as virtual nodes.
+
+    The image becomes array ``name`` with dimensions ``Y``, ``X`` (and ``band`` for samples,
+    pages or planes); a TIFF with overviews becomes group ``name`` holding arrays ``0``
+    (full resolution), ``1``, ``2``, ... Kwargs go to ``tifffile.TiffFile``.
+    """
+    import io
+
+    _check_name(name)
+    location = normalize_location(uri)
+    _local_only(location, "TIFF")
+    fp = _fingerprint(location)
+    tifffile = _require("tifffile")
+    head = location.rpartition("/")[0]
+    try:
+        with tifffile.TiffFile(file_path_of(location), **kwargs) as tif, tif.series[0].aszarr() as store:
+            out = io.StringIO()
+            store.write_fsspec(out, url=head)
+    except (OSError, ValueError, TypeError, IndexError) as exc:
+        raise VirtualDatasetError(f"{location} could not be read as a TIFF file: {type(exc).__name__}: {exc}") from exc
+    refs = json.loads(out.getvalue())
+    refs.pop("version", None)
+    levels = ".zarray" not in refs
+    entries: dict[str, Any] = {".zgroup": json.dumps({"zarr_format": 2})} if not levels else {}
+    for key, value in refs.items():
+        if key in (".zgroup", ".zattrs") and levels:
+            continue  # the multiscales description of tifffile: the arrays say it all
+        if key.rsplit("/", 1)[-1] == ".zattrs":
+            attrs = json.loads(value)
+            attrs["_ARRAY_DIMENSIONS"] = [
+                _TIFF_DIMS.get(d.rstrip("0123456789"), "band") for d in attrs.get("_ARRAY_DIMENSIONS", [])]
+            value = json.dumps(attrs)
+        entries[f"{name}/{key}" if not levels else key] = value
+    if levels:
+        entries[".zgroup"] = json.dumps({"zarr_format": 2})
+    nodes = refs_nodes(entries)
+    if _fingerprint(location) != fp:
+        raise VirtualSourceChangedError(f"{location} changed while it was being referenced; nothing was added.",
+                                        location=location)
+    if levels:
+        nested = VirtualNodes({"": _group_doc({})})
+        nested.docs.update({zkeys.join(name, k) if k else name: v for k, v in nodes.docs.items()})
+        nested.chunks.update({zkeys.join(name, k): v for k, v in nodes.chunks.items()})
+        return nested
+    return nodes
+
+
+def grib_nodes(uri: str | os.PathLike[str], **kwargs: Any) -> VirtualNodes:
+    """A GRIB2 file as virtual nodes: one chunk per message, messages concatenated.
+
+    kerchunk's ``scan_grib`` maps each message (kwargs go to it: ``filter``, ``skip``, ...);
+    its ``MultiZarrToZarr`` concatenates them along ``time`` and/or ``step`` (those that
+    vary between messages). Chunks are decoded with eccodes when read.
+    """
+    location = normalize_location(uri)
+    _local_only(location, "GRIB")
+    fp = _fingerprint(location)
+    if _head(location, fp, 4) != b"GRIB":
+        raise VirtualDatasetError(f"{location} is not a GRIB file (it does not start with 'GRIB').")
+    grib2 = _require("kerchunk.grib2")
+    combine = _require("kerchunk.combine")
+    try:
+        messages = grib2.scan_grib(file_path_of(location), inline_threshold=100, **kwargs)
+    except Exception as exc:
+        raise VirtualDatasetError(f"{location} could not be read as GRIB2: {type(exc).__name__}: {exc}") from exc
+    if not messages:
+        raise VirtualDatasetError(f"{location} holds no GRIB2 message (or none passes the filter).")
+    if len(messages) == 1:
+        refs = messages[0]
+    else:
+        first = messages[0]["refs"]
+        varying = [c for c in ("time", "step")
+                   if f"{c}/0" in first and any(m["refs"].get(f"{c}/0") != first[f"{c}/0"] for m in messages)]
+        arrays = {k.rsplit("/", 1)[0] for k in first if k.endswith("/.zarray")}
+        data_vars = {a for a in arrays if "GRIB_paramId" in _json(first.get(f"{a}/.zattrs", "{}"))}
+        identical = sorted(arrays - data_vars - set(varying) - {"valid_time"})
+        try:
+            refs = combine.MultiZarrToZarr(messages, concat_dims=varying or ["time"],
+                                           identical_dims=identical).translate()
+        except Exception as exc:
+            raise VirtualDatasetError(
+                f"The messages of {location} could not be concatenated ({type(exc).__name__}: {exc}); "
+                "pass filter={...} to add one kind of message at a time."
+            ) from exc
+    entries = {k: v for k, v in refs.get("refs", refs).items() if k != "version"}
+    entries = {k: ([location, *v[1:]] if isinstance(v, list) and v and v[0] == "{{u}}" else v)
+               for k, v in entries.items()}
+    nodes = refs_nodes(entries)
+    if _fingerprint(location) != fp:
+        raise VirtualSourceChangedError(f"{location} changed while it was being referenced; nothing was added.",
+                                        location=location)
+    return nodes
+
+
+def file_path_of(location: str) -> str:
+    """The local path of a ``file://`` location."""
+    from urllib.parse import unquote
+
+    return unquote(urlsplit(location).path)
 
 
 def _decode_inline(value: str | bytes) -> bytes:

@@ -732,6 +732,89 @@ class Repo:
         """
         self._add_virtual(path, lambda: _virtual.hdf_nodes(hdf_uri))
 
+    def add_virtual_zarr(self, zarr_uri: str | Path, path: str | Path) -> None:
+        """Add a Zarr store (format 2) to the repo as a virtual dataset.
+
+        Parameters
+        ----------
+        zarr_uri
+            The store: a local directory, or a ``file://``, ``http(s)://`` or ``s3://`` URI.
+        path
+            The path within the repo where the virtual dataset should be created (a new group).
+
+        Raises
+        ------
+        VirtualDatasetError
+            If no Zarr store is there, or it cannot be parsed. The repository is left unchanged.
+        NodeExistsError
+            If something already exists at ``path``.
+
+        Notes
+        -----
+        Every chunk points at its own file (object) in the store, fingerprinted when
+        referenced; see :meth:`add_virtual_netcdf` for how sources are checked.
+        """
+        self._add_virtual(path, lambda: _virtual.zarr_nodes(zarr_uri))
+
+    def add_virtual_tiff(self, tiff_uri: str | Path, path: str | Path, name: str, **kwargs: Any) -> None:
+        """Add a TIFF file to the repo as a virtual dataset.
+
+        Parameters
+        ----------
+        tiff_uri
+            The file: a local path or a ``file://`` URI.
+        path
+            The path within the repo of the group that holds the image (created if missing).
+        name
+            TIFF files contain bare arrays and no name: the image becomes array ``path/name``
+            with dimensions ``Y``, ``X`` (and ``band``); a TIFF with overviews becomes group
+            ``path/name`` with one array per level, ``0`` (full resolution), ``1``, ``2``, ...
+        **kwargs
+            Passed to ``tifffile.TiffFile``. ``storage_options`` and ``inline_threshold``
+            are not accepted.
+
+        Raises
+        ------
+        VirtualDatasetError
+            If the file is not a TIFF tifffile can map to chunks. The repository is left unchanged.
+        NodeExistsError
+            If something already exists at ``path``.
+        """
+        _refuse_storage_kwargs(kwargs)
+        self._add_virtual(path, lambda: _virtual.tiff_nodes(tiff_uri, name, **kwargs))
+
+    def add_virtual_grib(self, grib_uri: str | Path, path: str | Path, **kwargs: Any) -> None:
+        """Add a GRIB2 file to the repo as a virtual dataset.
+
+        Each message's data is one chunk; messages are concatenated along ``time`` and/or
+        ``step`` (those that vary between them) into one dataset.
+
+        Parameters
+        ----------
+        grib_uri
+            The file: a local path or a ``file://`` URI.
+        path
+            The path within the repo where the virtual dataset should be created (a new group).
+        **kwargs
+            Passed to kerchunk's ``scan_grib`` (e.g. ``filter={"typeOfLevel": "surface"}``).
+            ``storage_options`` and ``inline_threshold`` are not accepted.
+
+        Raises
+        ------
+        VirtualDatasetError
+            If the file is not GRIB2, or its messages cannot be combined into one dataset
+            (add them in parts with ``filter``). The repository is left unchanged.
+        NodeExistsError
+            If something already exists at ``path``.
+
+        Notes
+        -----
+        This has been tried on a limited number of GRIB2 files; chunks are decoded with
+        eccodes when read (and cannot be written).
+        """
+        _refuse_storage_kwargs(kwargs)
+        self._add_virtual(path, lambda: _virtual.grib_nodes(grib_uri, **kwargs))
+
     def _view(self, ref: str | None) -> tuple[SessionView, str]:
         """The session (synced) or a read-only view of ``ref``, and its label for diffs."""
         if ref is None:
@@ -1044,6 +1127,9 @@ class AsyncRepo:
     summary = _in_thread("summary")
     add_kerchunk_references = _in_thread("add_kerchunk_references")
     add_virtual_netcdf = _in_thread("add_virtual_netcdf")
+    add_virtual_zarr = _in_thread("add_virtual_zarr")
+    add_virtual_tiff = _in_thread("add_virtual_tiff")
+    add_virtual_grib = _in_thread("add_virtual_grib")
 
     def __repr__(self) -> str:
         return f"<arraylake_nb.AsyncRepo '{self.name}'{_checkout_words(self._repo._state)}>"

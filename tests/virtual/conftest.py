@@ -59,3 +59,53 @@ def hdf5_file(tmp_path: Path) -> tuple[Path, dict[str, np.ndarray]]:
         g = f.create_group("inner")
         g.create_dataset("counts", data=data["inner/counts"], chunks=(5, 30), compression="gzip")
     return path, data
+
+
+@pytest.fixture
+def zarr_v2_store(tmp_path: Path) -> tuple[Path, np.ndarray]:
+    import zarr
+
+    path = tmp_path / "store_v2.zarr"
+    group = zarr.open_group(str(path), mode="w", zarr_format=2)
+    group.attrs["hello"] = "world"
+    values = np.random.default_rng(3).random((30, 40))
+    arr = group.create_array("a", shape=values.shape, chunks=(10, 16), dtype="f8")
+    arr[:] = values
+    arr.attrs["_ARRAY_DIMENSIONS"] = ["y", "x"]
+    return path, values
+
+
+@pytest.fixture
+def tiff_files(tmp_path: Path) -> dict[str, tuple[Path, list[np.ndarray]]]:
+    """A tiled single-band TIFF with two overviews, and a tiled RGB TIFF."""
+    import tifffile
+
+    rng = np.random.default_rng(5)
+    image = rng.integers(0, 255, (256, 320), dtype="u1")
+    levels = [image, image[::2, ::2], image[::4, ::4]]
+    pyramid = tmp_path / "pyramid.tif"
+    with tifffile.TiffWriter(pyramid) as tw:
+        tw.write(levels[0], tile=(64, 64), subifds=2)
+        for level in levels[1:]:
+            tw.write(level, tile=(64, 64), subfiletype=1)
+    rgb = rng.integers(0, 255, (128, 96, 3), dtype="u1")
+    rgb_path = tmp_path / "rgb.tif"
+    tifffile.imwrite(rgb_path, rgb, tile=(32, 32), photometric="rgb")
+    return {"pyramid": (pyramid, levels), "rgb": (rgb_path, [rgb])}
+
+
+@pytest.fixture
+def grib_file(tmp_path: Path) -> Path:
+    """GRIB2 with two messages (two days of one field), from eccodes' bundled sample."""
+    import eccodes
+
+    path = tmp_path / "two.grib2"
+    with open(path, "wb") as f:
+        for day in range(2):
+            handle = eccodes.codes_grib_new_from_samples("regular_ll_sfc_grib2")
+            eccodes.codes_set(handle, "dataDate", 20240101 + day)
+            n = eccodes.codes_get(handle, "numberOfValues")
+            eccodes.codes_set_values(handle, np.linspace(250.0, 300.0, n) + day)
+            eccodes.codes_write(handle, f)
+            eccodes.codes_release(handle)
+    return path
