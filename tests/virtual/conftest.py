@@ -109,3 +109,111 @@ def grib_file(tmp_path: Path) -> Path:
             eccodes.codes_write(handle, f)
             eccodes.codes_release(handle)
     return path
+
+
+# -- remote sources, all on 127.0.0.1 ------------------------------------------------
+def _make_handler(directory: Path):
+    """An http.server handler for static files with Range, ETag and If-Match, as real servers answer."""
+    import email.utils
+    import http.server
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(directory), **kwargs)
+
+        def log_message(self, *args):  # keep test output quiet
+            pass
+
+        def _send(self, head_only: bool) -> None:
+            path = Path(self.translate_path(self.path))
+            if not path.is_file():
+                self.send_error(404)
+                return
+            st = path.stat()
+            etag = f'"{st.st_size:x}-{st.st_mtime_ns:x}"'
+            if self.headers.get("If-Match") not in (None, etag):
+                self.send_error(412)
+                return
+            data = path.read_bytes()
+            status, body = 200, data
+            rng = self.headers.get("Range")
+            if rng and rng.startswith("bytes="):
+                first, _, last = rng[len("bytes="):].partition("-")
+                start = int(first) if first else max(len(data) - int(last), 0)
+                end = min(int(last), len(data) - 1) if (first and last) else len(data) - 1
+                status, body = 206, data[start : end + 1]
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Accept-Ranges", "bytes")
+            self.send_header("ETag", etag)
+            self.send_header("Last-Modified", email.utils.formatdate(st.st_mtime, usegmt=True))
+            if status == 206:
+                self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
+            self.end_headers()
+            if not head_only:
+                self.wfile.write(body)
+
+        def do_GET(self):
+            self._send(head_only=False)
+
+        def do_HEAD(self):
+            self._send(head_only=True)
+
+    return Handler
+
+
+@pytest.fixture
+def http_root(tmp_path: Path):
+    """(directory served, base URL): a local http.server on 127.0.0.1 with ranged, conditional GETs."""
+    import http.server
+    import threading
+
+    served = tmp_path / "www"
+    served.mkdir()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(served))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield served, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def _moto_server():
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{server.get_host_and_port()[1]}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_bucket(_moto_server, monkeypatch, tmp_path):
+    """A fresh bucket on a loopback S3-compatible server (moto), reached through the standard AWS settings.
+
+    Yields (boto3 client, bucket name). Credentials and endpoint come from the
+    environment as a user would set them; no ~/.aws file of the machine is read.
+    """
+    import secrets
+
+    import boto3
+
+    from arraylake_nb.storage import S3RangeReader, set_reader
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", _moto_server)
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    set_reader(S3RangeReader())  # a client made with these settings
+    client = boto3.session.Session().client("s3")
+    bucket = f"virtual-{secrets.token_hex(4)}"
+    client.create_bucket(Bucket=bucket)
+    yield client, bucket
+    set_reader(S3RangeReader())
