@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from arraylake_nb.api import _tree
+from arraylake_nb.api import _tree, _virtual
 from arraylake_nb.engine import keys as zkeys
 from arraylake_nb.engine.keys import chunk_coords
 from arraylake_nb.engine.session import SessionView
@@ -153,7 +153,9 @@ def diff_views(a: VersionView, b: VersionView, progress: Callable[[int], None] |
                 chunks.append(ChunkChanges(pb, len(changed), tuple(c for _, c in listed), states))
         if progress is not None:
             progress(i + 1)
+    virtual = _virtual.virtual_arrays(
+        b.state, [p for p, k in added.items() if k == "array"] + [c.path for c in chunks])
     return Diff(
         a.label, b.label,
-        sorted(added.items()), sorted(deleted.items()), sorted(moved), attributes, chunks,
+        sorted(added.items()), sorted(deleted.items()), sorted(moved), attributes, chunks, virtual,
     )

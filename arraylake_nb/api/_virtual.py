@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -566,9 +567,37 @@ def write_nodes(state: SessionView, chunks: ChunkStorage, path: str, nodes: Virt
         state.set_many(items)
 
 
-def iter_virtual_arrays(state: SessionView) -> Iterator[tuple[str, set[str]]]:
-    """(array path, its virtual chunks' sources) for every array with virtual chunks in the view."""
-    for path in state.arrays():
-        sources = {v.location for _, v in state.manifest(path).items() if isinstance(v, VirtualRef)}
-        if sources:
-            yield path, sources
+# Sources of the virtual chunks of one manifest chain, per segment cache (segments never change).
+_CHAIN_SOURCES: weakref.WeakKeyDictionary[Any, dict[Any, tuple[str, ...]]] = weakref.WeakKeyDictionary()
+
+
+def array_sources(state: SessionView, path: str) -> tuple[str, ...]:
+    """The locations the virtual chunks of array ``path`` point at in this view, sorted (empty: none).
+
+    Committed chunks are scanned once per manifest chain and remembered; an array
+    this session wrote chunks of is scanned afresh.
+    """
+    prefix = zkeys.dir_prefix(path)
+    if any(k.startswith(prefix) for k in state.overlay.changes) or state.overlay.deleted_prefixes:
+        found = {v.location for k, v in state.iter_items(prefix)
+                 if isinstance(v, VirtualRef) and state.owner(k) == path}
+        return tuple(sorted(found))
+    chain = state.array_chain(path)
+    per_cache = _CHAIN_SOURCES.setdefault(state.base.cache, {})
+    hit = per_cache.get(chain)
+    if hit is None:
+        hit = tuple(sorted({v.location for _, v in state.base.manifest(chain).items() if isinstance(v, VirtualRef)}))
+        per_cache[chain] = hit
+    return hit
+
+
+def virtual_arrays(state: SessionView, paths: Iterator[str] | list[str] | set[str]) -> dict[str, tuple[str, ...]]:
+    """Array path -> its virtual sources, for those of ``paths`` that are arrays with virtual chunks."""
+    arrays = state.arrays()
+    out = {}
+    for p in paths:
+        if p in arrays:
+            sources = array_sources(state, p)
+            if sources:
+                out[p] = sources
+    return out

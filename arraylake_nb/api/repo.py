@@ -9,6 +9,7 @@ twice.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import functools
 import html
@@ -584,6 +585,8 @@ class Repo:
         shown = paths if not limit else paths[:limit]
         kinds, existed = _node_kinds(state, paths)
         nodes = summarise_changes(paths, kinds, existed)
+        virtual = _virtual.virtual_arrays(state, [n.path for n in nodes if n.kind == "array" and not n.deleted])
+        nodes = [dataclasses.replace(n, virtual_sources=virtual[n.path]) if n.path in virtual else n for n in nodes]
         return SessionStatus(self._name, _session_info(state.meta), shown, len(paths), nodes, _session_closed(state))
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from arraylake_nb.errors import VirtualSourceChangedError, VirtualSourceMissingError
 
@@ -96,6 +96,10 @@ class ChunkStorage(abc.ABC):
         """Make the named chunks durable (``"commit"`` durability, before a commit becomes visible)."""
 
 
+#: What a read is of, for error messages: text, or a callable giving it (called only on error).
+What = str | Callable[[], str]
+
+
 class ByteRangeReader(abc.ABC):
     """Byte ranges of files outside the repository: the sources of virtual chunks.
 
@@ -123,7 +127,7 @@ class ByteRangeReader(abc.ABC):
 
     @abc.abstractmethod
     def read_ranges(self, location: str, ranges: Sequence[tuple[int, int]], fingerprint: str,
-                    what: str = "") -> list[bytes]:
+                    what: What = "") -> list[bytes]:
         """The bytes of each ``(offset, length)`` range of one source, read concurrently.
 
         Parameters
@@ -135,7 +139,8 @@ class ByteRangeReader(abc.ABC):
         fingerprint
             What :meth:`fingerprint` said when the ranges were referenced.
         what
-            Names the data being read in error messages (e.g. the array and chunk).
+            Names the data being read in error messages (e.g. the array and chunk); a
+            callable is called only when an error is raised (naming costs a lookup).
 
         Raises
         ------
@@ -145,14 +150,19 @@ class ByteRangeReader(abc.ABC):
             If the source is gone or cannot be reached.
         """
 
-    def read(self, location: str, offset: int, length: int, fingerprint: str, what: str = "") -> bytes:
+    def read(self, location: str, offset: int, length: int, fingerprint: str, what: What = "") -> bytes:
         """The bytes of one range (see :meth:`read_ranges`)."""
         return self.read_ranges(location, [(offset, length)], fingerprint, what)[0]
 
 
-def changed_error(location: str, what: str, detail: str) -> VirtualSourceChangedError:
+def _of(what: What) -> str:
+    name = what() if callable(what) else what
+    return f" of {name}" if name else ""
+
+
+def changed_error(location: str, what: What, detail: str) -> VirtualSourceChangedError:
     """The error a reader raises for a source that changed since it was referenced."""
-    of = f" of {what}" if what else ""
+    of = _of(what)
     return VirtualSourceChangedError(
         f"The source {location}{of} changed since it was referenced ({detail}), so its bytes are not "
         "returned: they may no longer be the data that was referenced. Restore the original file, or "
@@ -162,9 +172,9 @@ def changed_error(location: str, what: str, detail: str) -> VirtualSourceChanged
     )
 
 
-def missing_error(location: str, what: str, detail: str) -> VirtualSourceMissingError:
+def missing_error(location: str, what: What, detail: str) -> VirtualSourceMissingError:
     """The error a reader raises for a source that is gone or unreachable."""
-    of = f" of {what}" if what else ""
+    of = _of(what)
     return VirtualSourceMissingError(
         f"The source {location}{of} cannot be read ({detail}). Restore the file or make the server "
         "reachable, or delete the virtual array from the repository.",

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import unquote, urlsplit
 
-from arraylake_nb.storage._base import ByteRangeReader, changed_error, missing_error
+from arraylake_nb.storage._base import ByteRangeReader, What, changed_error, missing_error
 
 # Below this many ranges a thread pool costs more than it saves.
 _PARALLEL_RANGES = 4
@@ -46,7 +46,7 @@ class FileRangeReader(ByteRangeReader):
             raise missing_error(location, "", exc.strerror or str(exc)) from exc
 
     def read_ranges(self, location: str, ranges: Sequence[tuple[int, int]], fingerprint: str,
-                    what: str = "") -> list[bytes]:
+                    what: What = "") -> list[bytes]:
         """See :meth:`ByteRangeReader.read_ranges`."""
         try:
             fd = os.open(file_path(location), os.O_RDONLY)

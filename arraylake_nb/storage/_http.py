@@ -16,7 +16,7 @@ import urllib.request
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from arraylake_nb.storage._base import ByteRangeReader, changed_error, missing_error
+from arraylake_nb.storage._base import ByteRangeReader, What, changed_error, missing_error
 
 _TIMEOUT = 60.0
 _THREADS = 8
@@ -39,7 +39,7 @@ class HttpRangeReader(ByteRangeReader):
         self.timeout = timeout
         self._pool = ThreadPoolExecutor(_THREADS, thread_name_prefix="arraylake-nb-http")
 
-    def _open(self, request: urllib.request.Request, location: str, what: str) -> http.client.HTTPResponse:
+    def _open(self, request: urllib.request.Request, location: str, what: What) -> http.client.HTTPResponse:
         try:
             return urllib.request.urlopen(request, timeout=self.timeout)
         except urllib.error.HTTPError as exc:
@@ -60,7 +60,7 @@ class HttpRangeReader(ByteRangeReader):
                 "file could not be noticed; serve it from a server that does")
         return found
 
-    def _get(self, location: str, offset: int, length: int, fingerprint: str, what: str) -> bytes:
+    def _get(self, location: str, offset: int, length: int, fingerprint: str, what: What) -> bytes:
         kind, _, value = fingerprint.partition("=")
         headers = {"Range": f"bytes={offset}-{offset + length - 1}"}
         headers["If-Match" if kind == "etag" else "If-Unmodified-Since"] = value
@@ -76,7 +76,7 @@ class HttpRangeReader(ByteRangeReader):
         return data
 
     def read_ranges(self, location: str, ranges: Sequence[tuple[int, int]], fingerprint: str,
-                    what: str = "") -> list[bytes]:
+                    what: What = "") -> list[bytes]:
         """See :meth:`ByteRangeReader.read_ranges`."""
         if len(ranges) == 1:
             return [self._get(location, *ranges[0], fingerprint, what)]

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from arraylake_nb.storage._base import ByteRangeReader, changed_error, missing_error
+from arraylake_nb.storage._base import ByteRangeReader, What, changed_error, missing_error
 
 _THREADS = 8
 
@@ -64,7 +64,7 @@ class S3RangeReader(ByteRangeReader):
                     "s3", endpoint_url=self.endpoint_url, region_name=self.region)
             return self._client
 
-    def _call(self, location: str, what: str, fn: Any, **kwargs: Any) -> Any:
+    def _call(self, location: str, what: What, fn: Any, **kwargs: Any) -> Any:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
@@ -84,7 +84,7 @@ class S3RangeReader(ByteRangeReader):
         head = self._call(location, "", self.client.head_object, Bucket=bucket, Key=key)
         return f"etag={head['ETag']}"
 
-    def _get(self, location: str, offset: int, length: int, fingerprint: str, what: str) -> bytes:
+    def _get(self, location: str, offset: int, length: int, fingerprint: str, what: What) -> bytes:
         bucket, key = split_s3(location)
         etag = fingerprint.partition("=")[2]
         resp = self._call(location, what, self.client.get_object, Bucket=bucket, Key=key,
@@ -97,7 +97,7 @@ class S3RangeReader(ByteRangeReader):
         return data
 
     def read_ranges(self, location: str, ranges: Sequence[tuple[int, int]], fingerprint: str,
-                    what: str = "") -> list[bytes]:
+                    what: What = "") -> list[bytes]:
         """See :meth:`ByteRangeReader.read_ranges`."""
         if len(ranges) == 1:
             return [self._get(location, *ranges[0], fingerprint, what)]

@@ -236,9 +236,13 @@ class ArraylakeStore(Store):
         return _slice(data, byte_range)
 
     def _read_virtual(self, key: str, ref: VirtualRef) -> bytes:
-        owner = self._state().owner(key)
-        rel = key[len(owner) + 1 :] if owner else key
-        what = f"array {owner!r} (chunk {rel})" if owner is not None else f"key {key!r}"
+        state = self._state()
+
+        def what() -> str:  # only when a read fails: finding the array costs lookups
+            owner = state.owner(key)
+            rel = key[len(owner) + 1 :] if owner else key
+            return f"array {owner!r} (chunk {rel})" if owner is not None else f"key {key!r}"
+
         return reader_for(ref.location).read(ref.location, ref.offset, ref.length, ref.fingerprint, what)
 
     def get_sync(
