@@ -102,3 +102,20 @@ def test_a_missing_s3_object_is_a_clear_error_and_changes_nothing(client, s3_buc
     with pytest.raises(VirtualSourceMissingError, match=f"s3://{bucket}/nothing.nc"):
         repo.add_virtual_netcdf(f"s3://{bucket}/nothing.nc", "x")
     assert not repo._require_state().has_changes
+
+
+def test_many_ranges_over_http_and_s3_come_back_in_order(tmp_path, http_root, s3_bucket):
+    from arraylake_nb.storage import reader_for
+
+    payload = bytes(range(256)) * 64
+    served, base = http_root
+    (served / "blob.bin").write_bytes(payload)
+    s3, bucket = s3_bucket
+    s3.put_object(Bucket=bucket, Key="blob.bin", Body=payload)
+    ranges = [(i * 300, 100 + i) for i in range(40)]
+    for location in (f"{base}/blob.bin", f"s3://{bucket}/blob.bin"):
+        reader = reader_for(location)
+        fp = reader.fingerprint(location)
+        assert reader.read_ranges(location, ranges, fp) == [payload[o : o + n] for o, n in ranges]
+        with pytest.raises(VirtualSourceChangedError, match="past its end"):
+            reader.read(location, len(payload) - 10, 20, fp)

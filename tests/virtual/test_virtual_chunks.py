@@ -201,3 +201,16 @@ def test_a_repository_made_before_virtual_chunks_is_upgraded_on_open(tmp_path, c
     again.commit("virtual in an old repository")
     np.testing.assert_array_equal(
         zarr.open_array(_reopen(root, again).store, path="x", mode="r")[:], expected)
+
+
+def test_many_ranges_of_one_file_are_read_together_and_checked(tmp_path):
+    src = tmp_path / "raw.bin"
+    _write_source(src, 1000)
+    loc = normalize_location(src)
+    reader = reader_for(loc)
+    fp = reader.fingerprint(loc)
+    ranges = [(len(HEADER) + 40 * i, 40) for i in range(0, 100, 3)]
+    data = src.read_bytes()
+    assert reader.read_ranges(loc, ranges, fp) == [data[o : o + n] for o, n in ranges]
+    with pytest.raises(VirtualSourceChangedError, match="array 'x'"):
+        reader.read_ranges(loc, ranges, "size=1;mtime_ns=1", what=lambda: "array 'x'")
