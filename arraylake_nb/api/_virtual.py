@@ -16,6 +16,7 @@ repository unchanged.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import weakref
@@ -374,11 +375,49 @@ def _add_scalar(nodes: VirtualNodes, name: str, entries: Mapping[str, Any], tran
         nodes.chunks[key] = VirtualRef(loc, int(value[1]), int(value[2]), fingerprint(loc))
 
 
+class SourceFile(io.RawIOBase):
+    """A read-only, seekable file over a source's byte-range reader (for parsers that want a file).
+
+    Every read checks the fingerprint taken when the file was opened.
+    """
+
+    def __init__(self, location: str, fingerprint: str) -> None:
+        super().__init__()
+        self.location = location
+        self.fingerprint = fingerprint
+        self._reader = reader_for(location)
+        self._size = self._reader.size(location)
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        n = min(len(buffer), max(self._size - self._pos, 0))
+        if n <= 0:
+            return 0
+        data = self._reader.read(self.location, self._pos, n, self.fingerprint)
+        buffer[:n] = data
+        self._pos += n
+        return n
+
+
 def _local_only(location: str, what: str) -> None:
     if urlsplit(location).scheme != "file":
         raise VirtualDatasetError(
-            f"{location}: {what} files can be referenced from local paths only for now (netCDF4/HDF5, Zarr and "
-            "kerchunk references also from HTTP and S3). Copy the file to a local disk first."
+            f"{location}: {what} files can be referenced from local paths only for now (netCDF4/HDF5, Zarr, TIFF "
+            "and kerchunk references also from HTTP and S3). Copy the file to a local disk first."
         )
 
 
@@ -398,20 +437,21 @@ _TIFF_DIMS = {"Y": "Y", "X": "X"}
 def tiff_nodes(uri: str | os.PathLike[str], name: str, **kwargs: Any) -> VirtualNodes:
     """A TIFF file (tiled or striped, uncompressed or with a codec numcodecs knows) as virtual nodes.
 
+    Local files are opened directly; HTTP and S3 ones through :class:`SourceFile`.
+
     The image becomes array ``name`` with dimensions ``Y``, ``X`` (and ``band`` for samples,
     pages or planes); a TIFF with overviews becomes group ``name`` holding arrays ``0``
     (full resolution), ``1``, ``2``, ... Kwargs go to ``tifffile.TiffFile``.
     """
-    import io
-
     _check_name(name)
     location = normalize_location(uri)
-    _local_only(location, "TIFF")
     fp = _fingerprint(location)
     tifffile = _require("tifffile")
-    head = location.rpartition("/")[0]
+    head, _, file_name = location.rpartition("/")
+    source = file_path_of(location) if location.startswith("file:") else io.BufferedReader(
+        SourceFile(location, fp), buffer_size=1 << 16)
     try:
-        with tifffile.TiffFile(file_path_of(location), **kwargs) as tif, tif.series[0].aszarr() as store:
+        with tifffile.TiffFile(source, name=file_name, **kwargs) as tif, tif.series[0].aszarr() as store:
             out = io.StringIO()
             store.write_fsspec(out, url=head)
     except (OSError, ValueError, TypeError, IndexError) as exc:

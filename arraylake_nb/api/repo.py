@@ -765,7 +765,7 @@ class Repo:
         Parameters
         ----------
         tiff_uri
-            The file: a local path or a ``file://`` URI.
+            The file: a local path, or a ``file://``, ``http(s)://`` or ``s3://`` URI.
         path
             The path within the repo of the group that holds the image (created if missing).
         name

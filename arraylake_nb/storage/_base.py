@@ -126,6 +126,10 @@ class ByteRangeReader(abc.ABC):
         """
 
     @abc.abstractmethod
+    def size(self, location: str) -> int:
+        """The source's length in bytes now (:class:`~arraylake_nb.errors.VirtualSourceMissingError` if gone)."""
+
+    @abc.abstractmethod
     def read_ranges(self, location: str, ranges: Sequence[tuple[int, int]], fingerprint: str,
                     what: What = "") -> list[bytes]:
         """The bytes of each ``(offset, length)`` range of one source, read concurrently.

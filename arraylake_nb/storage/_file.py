@@ -45,6 +45,13 @@ class FileRangeReader(ByteRangeReader):
         except OSError as exc:
             raise missing_error(location, "", exc.strerror or str(exc)) from exc
 
+    def size(self, location: str) -> int:
+        """The file's size in bytes."""
+        try:
+            return os.stat(file_path(location)).st_size
+        except OSError as exc:
+            raise missing_error(location, "", exc.strerror or str(exc)) from exc
+
     def read_ranges(self, location: str, ranges: Sequence[tuple[int, int]], fingerprint: str,
                     what: What = "") -> list[bytes]:
         """See :meth:`ByteRangeReader.read_ranges`."""

@@ -60,6 +60,14 @@ class HttpRangeReader(ByteRangeReader):
                 "file could not be noticed; serve it from a server that does")
         return found
 
+    def size(self, location: str) -> int:
+        """The ``Content-Length`` the server gives for the file."""
+        with self._open(urllib.request.Request(location, method="HEAD"), location, "") as resp:
+            length = resp.headers.get("Content-Length")
+        if length is None:
+            raise missing_error(location, "", "the server does not say how long the file is")
+        return int(length)
+
     def _get(self, location: str, offset: int, length: int, fingerprint: str, what: What) -> bytes:
         kind, _, value = fingerprint.partition("=")
         headers = {"Range": f"bytes={offset}-{offset + length - 1}"}

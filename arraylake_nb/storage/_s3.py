@@ -84,6 +84,11 @@ class S3RangeReader(ByteRangeReader):
         head = self._call(location, "", self.client.head_object, Bucket=bucket, Key=key)
         return f"etag={head['ETag']}"
 
+    def size(self, location: str) -> int:
+        """The object's ``ContentLength``."""
+        bucket, key = split_s3(location)
+        return int(self._call(location, "", self.client.head_object, Bucket=bucket, Key=key)["ContentLength"])
+
     def _get(self, location: str, offset: int, length: int, fingerprint: str, what: What) -> bytes:
         bucket, key = split_s3(location)
         etag = fingerprint.partition("=")[2]

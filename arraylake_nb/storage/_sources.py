@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from arraylake_nb.errors import VirtualDatasetError
 from arraylake_nb.storage._base import ByteRangeReader
@@ -42,7 +42,7 @@ def normalize_location(uri: str | os.PathLike[str]) -> str:
         return Path(text).expanduser().resolve().as_uri()
     scheme = parts.scheme.lower()
     if scheme == "file":
-        return Path(urlsplit(text).path).resolve().as_uri()
+        return Path(unquote(parts.path)).resolve().as_uri()
     if scheme not in SOURCE_SCHEMES:
         raise VirtualDatasetError(
             f"Unsupported location {text!r}: virtual datasets can point at local paths, file://, http(s):// "

@@ -119,3 +119,21 @@ def test_many_ranges_over_http_and_s3_come_back_in_order(tmp_path, http_root, s3
         assert reader.read_ranges(location, ranges, fp) == [payload[o : o + n] for o, n in ranges]
         with pytest.raises(VirtualSourceChangedError, match="past its end"):
             reader.read(location, len(payload) - 10, 20, fp)
+
+
+def test_tiff_over_http_and_s3(client, tiff_files, http_root, s3_bucket):
+    pyramid, levels = tiff_files["pyramid"]
+    served, base = http_root
+    shutil.copy(pyramid, served / "pyramid.tif")
+    s3, bucket = s3_bucket
+    s3.upload_file(str(pyramid), bucket, "img/pyramid.tif")
+    repo = client.create_repo("r/tiff")
+    repo.add_virtual_tiff(f"{base}/pyramid.tif", "http", "scene")
+    repo.add_virtual_tiff(f"s3://{bucket}/img/pyramid.tif", "s3", "scene")
+    repo.commit("tiffs from afar")
+    again = _fresh(client, repo)
+    for where in ("http", "s3"):
+        for i, level in enumerate(levels):
+            np.testing.assert_array_equal(zarr.open_array(again.store, path=f"{where}/scene/{i}", mode="r")[:], level)
+    assert {r.location for r in _refs(again, "s3/")} == {f"s3://{bucket}/img/pyramid.tif"}
+    assert {r.location for r in _refs(again, "http/")} == {f"{base}/pyramid.tif"}

@@ -214,3 +214,12 @@ def test_many_ranges_of_one_file_are_read_together_and_checked(tmp_path):
     assert reader.read_ranges(loc, ranges, fp) == [data[o : o + n] for o, n in ranges]
     with pytest.raises(VirtualSourceChangedError, match="array 'x'"):
         reader.read_ranges(loc, ranges, "size=1;mtime_ns=1", what=lambda: "array 'x'")
+
+
+def test_file_uris_with_escaped_characters_name_the_same_file(tmp_path):
+    folder = tmp_path / "with space"
+    folder.mkdir()
+    src = folder / "raw data.bin"
+    src.write_bytes(b"x")
+    assert normalize_location(src) == normalize_location(src.as_uri()) == src.resolve().as_uri()
+    assert reader_for(normalize_location(src.as_uri())).size(normalize_location(src.as_uri())) == 1
