@@ -68,3 +68,17 @@ def test_fsck_report_names_changed_sources_in_every_rendering(client, netcdf4_fi
     assert doc["ok"] is False and doc["checked_sources"] == 1
     assert doc["bad_sources"][0]["location"] == location
     assert "changed since it was referenced by array 'sample/" in doc["bad_sources"][0]["problem"]
+
+
+def test_panel_views_carry_the_sources(client, netcdf4_file):
+    from arraylake_nb import views
+
+    repo = client.create_repo("d/views")
+    repo.add_virtual_netcdf(netcdf4_file, "sample")
+    repo.commit("ref")
+    location = netcdf4_file.resolve().as_uri()
+    listed = {c["path"]: c["virtual_sources"] for c in views.children(repo, path="sample")["children"]}
+    assert listed["sample/temp"] == [location]
+    info = views.node_info(repo, path="sample/temp")
+    assert info["virtual_sources"] == [location] and info["array"]["chunks_stored"] == 24
+    assert views.node_info(repo, path="sample")["virtual_sources"] == []
