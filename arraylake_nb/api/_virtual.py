@@ -266,10 +266,7 @@ def netcdf_nodes(uri: str | os.PathLike[str], **kwargs: Any) -> VirtualNodes:
         return hdf_nodes(location, **kwargs)
     if magic[:4] in _NETCDF3_MAGICS:
         if urlsplit(location).scheme != "file":
-            raise VirtualDatasetError(
-                f"{location} is a netCDF3 file; netCDF3 files can be referenced from local paths only "
-                "(netCDF4/HDF5 files from HTTP and S3 as well). Copy it to a local disk first."
-            )
+            return netcdf3_remote_nodes(location, _fingerprint(location), **kwargs)
         netcdf3 = _require("virtualizarr.parsers")
         return parse_with(netcdf3.NetCDF3Parser(**kwargs), location, "netCDF3")
     raise VirtualDatasetError(
@@ -413,12 +410,55 @@ class SourceFile(io.RawIOBase):
         return n
 
 
-def _local_only(location: str, what: str) -> None:
-    if urlsplit(location).scheme != "file":
-        raise VirtualDatasetError(
-            f"{location}: {what} files can be referenced from local paths only for now (netCDF4/HDF5, Zarr, TIFF "
-            "and kerchunk references also from HTTP and S3). Copy the file to a local disk first."
-        )
+_FSSPEC_PROTOCOL = "arraylake-nb-source"
+_OPENED: dict[str, tuple[str, str]] = {}
+
+
+def _fsspec_url(location: str, fingerprint: str) -> str:
+    """An fsspec URL that opens ``location`` as a :class:`SourceFile` (for scanners that call ``fsspec.open``).
+
+    kerchunk's netCDF3 and GRIB scanners open their input with fsspec, whose HTTP and S3
+    backends are not dependencies here; this protocol routes them through the byte-range
+    readers instead. The scanners write this URL into their references; callers replace it
+    with ``location`` afterwards.
+    """
+    fsspec = _require("fsspec")
+    if _FSSPEC_PROTOCOL not in fsspec.registry:
+        fsspec.register_implementation(_FSSPEC_PROTOCOL, _source_filesystem(fsspec), clobber=True)
+    token = f"{len(_OPENED)}-{abs(hash((location, fingerprint)))}"
+    _OPENED[token] = (location, fingerprint)
+    return f"{_FSSPEC_PROTOCOL}://{token}"
+
+
+def _source_filesystem(fsspec: Any) -> type:
+    class SourceFileSystem(fsspec.AbstractFileSystem):  # type: ignore[misc, name-defined]
+        protocol = _FSSPEC_PROTOCOL
+
+        def _open(self, path: str, mode: str = "rb", **kwargs: Any) -> Any:
+            location, fingerprint = _OPENED[path.rsplit("/", 1)[-1]]
+            return io.BufferedReader(SourceFile(location, fingerprint), buffer_size=1 << 16)
+
+    return SourceFileSystem
+
+
+def _relocate(refs: dict[str, Any], url: str, location: str) -> dict[str, Any]:
+    """``refs`` with ``url`` (or kerchunk's ``{{u}}`` template) replaced by ``location`` in byte-range entries."""
+    return {k: ([location, *v[1:]] if isinstance(v, list) and v and v[0] in (url, "{{u}}") else v)
+            for k, v in refs.items()}
+
+
+def netcdf3_remote_nodes(location: str, fingerprint: str, **kwargs: Any) -> VirtualNodes:
+    """A netCDF3 file on HTTP or S3, scanned by kerchunk's ``NetCDF3ToZarr`` through a :class:`SourceFile`."""
+    netcdf3 = _require("kerchunk.netCDF3")
+    url = _fsspec_url(location, fingerprint)
+    try:
+        refs = netcdf3.NetCDF3ToZarr(url, inline_threshold=0, **kwargs).translate()
+    except (VirtualDatasetError, VirtualSourceError):
+        raise
+    except Exception as exc:
+        raise VirtualDatasetError(f"{location} could not be read as netCDF3: {type(exc).__name__}: {exc}") from exc
+    entries = {k: v for k, v in refs.get("refs", refs).items() if k != "version"}
+    return refs_nodes(_relocate(entries, url, location))
 
 
 def zarr_nodes(uri: str | os.PathLike[str], **kwargs: Any) -> VirtualNodes:
@@ -491,14 +531,14 @@ def grib_nodes(uri: str | os.PathLike[str], **kwargs: Any) -> VirtualNodes:
     vary between messages). Chunks are decoded with eccodes when read.
     """
     location = normalize_location(uri)
-    _local_only(location, "GRIB")
     fp = _fingerprint(location)
     if _head(location, fp, 4) != b"GRIB":
         raise VirtualDatasetError(f"{location} is not a GRIB file (it does not start with 'GRIB').")
     grib2 = _require("kerchunk.grib2")
     combine = _require("kerchunk.combine")
     try:
-        messages = grib2.scan_grib(file_path_of(location), inline_threshold=100, **kwargs)
+        url = file_path_of(location) if location.startswith("file:") else _fsspec_url(location, fp)
+        messages = grib2.scan_grib(url, inline_threshold=100, **kwargs)
     except Exception as exc:
         raise VirtualDatasetError(f"{location} could not be read as GRIB2: {type(exc).__name__}: {exc}") from exc
     if not messages:
@@ -521,9 +561,7 @@ def grib_nodes(uri: str | os.PathLike[str], **kwargs: Any) -> VirtualNodes:
                 "pass filter={...} to add one kind of message at a time."
             ) from exc
     entries = {k: v for k, v in refs.get("refs", refs).items() if k != "version"}
-    entries = {k: ([location, *v[1:]] if isinstance(v, list) and v and v[0] == "{{u}}" else v)
-               for k, v in entries.items()}
-    nodes = refs_nodes(entries)
+    nodes = refs_nodes(_relocate(entries, url, location))
     if _fingerprint(location) != fp:
         raise VirtualSourceChangedError(f"{location} changed while it was being referenced; nothing was added.",
                                         location=location)

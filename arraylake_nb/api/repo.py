@@ -679,8 +679,8 @@ class Repo:
         Parameters
         ----------
         netcdf_uri
-            The file: a local path, or a ``file://``, ``http(s)://`` or ``s3://`` URI
-            (netCDF3 files: local only). S3 credentials, region and endpoint come from the
+            The file: a local path, or a ``file://``, ``http(s)://`` or ``s3://`` URI.
+            S3 credentials, region and endpoint come from the
             standard AWS environment variables and config files (``AWS_ENDPOINT_URL_S3`` for
             S3-compatible servers).
         path
@@ -795,7 +795,7 @@ class Repo:
         Parameters
         ----------
         grib_uri
-            The file: a local path or a ``file://`` URI.
+            The file: a local path, or a ``file://``, ``http(s)://`` or ``s3://`` URI.
         path
             The path within the repo where the virtual dataset should be created (a new group).
         **kwargs

@@ -49,7 +49,7 @@ def test_netcdf4_over_http_reads_back_and_notices_changes(client, netcdf4_file, 
     assert list(repo.fsck().bad_sources) == [f"{base}/sample4.nc"]
 
 
-def test_kerchunk_references_to_http_and_netcdf3_refused_remotely(client, netcdf4_file, netcdf3_file, http_root):
+def test_kerchunk_references_and_netcdf3_over_http(client, netcdf4_file, netcdf3_file, http_root):
     import kerchunk.hdf
 
     served, base = http_root
@@ -63,8 +63,14 @@ def test_kerchunk_references_to_http_and_netcdf3_refused_remotely(client, netcdf
     with xr.open_dataset(netcdf4_file) as expected:
         np.testing.assert_array_equal(repo.to_xarray("k")["temp"].values, expected["temp"].values)
     assert {r.location for r in _refs(repo, "k/")} == {f"{base}/k.nc"}
-    with pytest.raises(VirtualDatasetError, match="netCDF3 file; netCDF3 files can be referenced from local paths"):
-        repo.add_virtual_netcdf(f"{base}/three.nc", "three")
+    repo.add_virtual_netcdf(f"{base}/three.nc", "three")
+    repo.commit("netCDF3 over http")
+    with xr.open_dataset(netcdf3_file) as expected:
+        xr.testing.assert_identical(_fresh(client, repo).to_xarray("three").load(), expected.load())
+    assert {r.location for r in _refs(repo, "three/")} == {f"{base}/three.nc"}
+    (served / "notes.txt").write_text("neither netCDF nor HDF5")
+    with pytest.raises(VirtualDatasetError, match="neither a netCDF4/HDF5 nor a netCDF3"):
+        repo.add_virtual_netcdf(f"{base}/notes.txt", "notes")
     assert not repo._require_state().has_changes
 
 
@@ -137,3 +143,19 @@ def test_tiff_over_http_and_s3(client, tiff_files, http_root, s3_bucket):
             np.testing.assert_array_equal(zarr.open_array(again.store, path=f"{where}/scene/{i}", mode="r")[:], level)
     assert {r.location for r in _refs(again, "s3/")} == {f"s3://{bucket}/img/pyramid.tif"}
     assert {r.location for r in _refs(again, "http/")} == {f"{base}/pyramid.tif"}
+
+
+def test_grib_and_netcdf3_over_s3(client, grib_file, netcdf3_file, s3_bucket):
+    s3, bucket = s3_bucket
+    s3.upload_file(str(grib_file), bucket, "grib/two.grib2")
+    s3.upload_file(str(netcdf3_file), bucket, "nc/three.nc")
+    repo = client.create_repo("r/s3-grib")
+    repo.add_virtual_grib(f"s3://{bucket}/grib/two.grib2", "forecast")
+    repo.add_virtual_netcdf(f"s3://{bucket}/nc/three.nc", "three")
+    repo.commit("grib and netCDF3 from s3")
+    again = _fresh(client, repo)
+    with xr.open_dataset(grib_file, engine="cfgrib", backend_kwargs={"indexpath": ""}) as expected:
+        np.testing.assert_allclose(again.to_xarray("forecast")["t"].values, expected["t"].values, rtol=1e-6)
+    with xr.open_dataset(netcdf3_file) as expected:
+        xr.testing.assert_identical(again.to_xarray("three").load(), expected.load())
+    assert {r.location for r in _refs(again, "forecast/")} == {f"s3://{bucket}/grib/two.grib2"}
