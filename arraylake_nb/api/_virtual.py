@@ -468,7 +468,15 @@ def zarr_nodes(uri: str | os.PathLike[str], **kwargs: Any) -> VirtualNodes:
     """
     location = normalize_location(uri).rstrip("/")
     parsers = _require("virtualizarr.parsers")
-    return parse_with(parsers.ZarrParser(**kwargs), location, "a Zarr store", root_is_file=False)
+    try:
+        return parse_with(parsers.ZarrParser(**kwargs), location, "a Zarr store", root_is_file=False)
+    except VirtualDatasetError as exc:
+        if urlsplit(location).scheme not in ("http", "https"):
+            raise
+        raise VirtualDatasetError(
+            f"{exc} (Zarr stores over HTTP need a server that lists directories, WebDAV PROPFIND; "
+            "serve the store from S3-compatible storage or reference a local copy instead)"
+        ) from exc
 
 
 _TIFF_DIMS = {"Y": "Y", "X": "X"}

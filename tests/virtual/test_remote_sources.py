@@ -68,6 +68,9 @@ def test_kerchunk_references_and_netcdf3_over_http(client, netcdf4_file, netcdf3
     with xr.open_dataset(netcdf3_file) as expected:
         xr.testing.assert_identical(_fresh(client, repo).to_xarray("three").load(), expected.load())
     assert {r.location for r in _refs(repo, "three/")} == {f"{base}/three.nc"}
+    zarr.open_group(str(served / "s.zarr"), mode="w", zarr_format=2).create_array("a", shape=(2,), dtype="i4")
+    with pytest.raises(VirtualDatasetError, match="Zarr stores over HTTP need a server that lists directories"):
+        repo.add_virtual_zarr(f"{base}/s.zarr", "store")
     (served / "notes.txt").write_text("neither netCDF nor HDF5")
     with pytest.raises(VirtualDatasetError, match="neither a netCDF4/HDF5 nor a netCDF3"):
         repo.add_virtual_netcdf(f"{base}/notes.txt", "notes")
