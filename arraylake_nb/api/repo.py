@@ -944,8 +944,8 @@ class Repo:
     def fsck(self) -> FsckReport:
         """Verify every chunk reachable from any commit or live session; report missing or corrupt ones by key.
 
-        Every source file of committed virtual chunks is checked too: reachable, and
-        unchanged since it was referenced (``bad_sources`` names those that are not).
+        Every source file of virtual chunks (of any commit or live session) is checked too:
+        reachable, and unchanged since it was referenced (``bad_sources`` names those that are not).
         """
         r = self._engine.fsck(progress=lambda total, what: hooks.progress(total, what, min_total=1000, unit="chunks"))
         return FsckReport(r.checked_chunks, r.missing, r.corrupt, r.unreachable_chunks, r.stale_sessions,

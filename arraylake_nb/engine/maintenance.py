@@ -42,7 +42,8 @@ class FsckResult:
         Names of session folders whose session ended (committed, abandoned,
         expired), sorted; gc removes them.
     checked_sources
-        Distinct sources (file and fingerprint) of committed virtual chunks, all checked.
+        Distinct sources (file and fingerprint) of virtual chunks of any commit or
+        live session, all checked.
     bad_sources
         Source location -> what is wrong with it (changed since referenced, or
         unreachable) and an array referencing it.
@@ -92,6 +93,16 @@ def folder_status(folder: SessionFolder, now: float) -> tuple[str, set[bytes]]:
             elif isinstance(r, SetExpiration) and stamp > last_extension:
                 last_extension, expiration = stamp, r.timestamp
     return ("live" if expiration > now else "expired"), digests
+
+
+def folder_sources(folder: SessionFolder) -> dict[tuple[str, str], str]:
+    """The virtual sources (location, fingerprint) a session folder's logs name, with a key using each."""
+    sources: dict[tuple[str, str], str] = {}
+    for batch in folder.read_all():
+        for _, r in batch.stamped():
+            if isinstance(r, SetValue) and isinstance(r.value, VirtualRef):
+                sources.setdefault((r.value.location, r.value.fingerprint), r.key)
+    return sources
 
 
 class Maintenance:
@@ -269,6 +280,8 @@ class Maintenance:
             if status == "live":
                 for d in live_digests:
                     digests.setdefault(d, f"(uncommitted, session {folder.path.name})")
+                for source, key in folder_sources(folder).items():
+                    sources.setdefault(source, f"{key} (uncommitted, session {folder.path.name})")
             else:
                 stale.append(folder.path.name)
         missing: dict[str, str] = {}

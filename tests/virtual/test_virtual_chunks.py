@@ -223,3 +223,14 @@ def test_file_uris_with_escaped_characters_name_the_same_file(tmp_path):
     src.write_bytes(b"x")
     assert normalize_location(src) == normalize_location(src.as_uri()) == src.resolve().as_uri()
     assert reader_for(normalize_location(src.as_uri())).size(normalize_location(src.as_uri())) == 1
+
+
+def test_fsck_checks_sources_of_uncommitted_virtual_chunks(tmp_path, client):
+    repo = client.create_repo("a/uncommitted")
+    src = tmp_path / "raw.bin"
+    _write_source(src, 100)
+    _reference(repo, "x", src, 100)
+    assert repo.fsck().checked_sources == 1 and repo.fsck().ok
+    src.unlink()
+    (problem,) = repo.fsck().bad_sources.values()
+    assert "unreachable" in problem and "(uncommitted, session" in problem
