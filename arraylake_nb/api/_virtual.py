@@ -637,8 +637,10 @@ def write_nodes(state: SessionView, chunks: ChunkStorage, path: str, nodes: Virt
         items: list[tuple[str, Value]] = []
         parent = zkeys.split(path)[0]
         missing = []
-        while parent and not state.node_exists(parent):
-            missing.append(parent)
+        while not state.node_exists(parent):
+            missing.append(parent)  # up to the root group, as zarr creates them
+            if not parent:
+                break
             parent = zkeys.split(parent)[0]
         for p in reversed(missing):
             key = zkeys.join(p, zkeys.ZARR_JSON)

@@ -47,6 +47,8 @@ def test_add_virtual_netcdf_reads_back_as_open_dataset(request, client, which):
         xr.testing.assert_identical(got.load(), expected.load())
     refs = _virtual_refs(again, "data/sample/")
     assert refs and {r.location for r in refs} == {source.resolve().as_uri()}
+    # Missing parents are created, up to the root group, as zarr does.
+    assert list(zarr.open_group(again.store, mode="r").group_keys()) == ["data"]
     assert all(r.fingerprint.startswith("size=") for r in refs)
 
 
