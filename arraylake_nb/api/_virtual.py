@@ -19,6 +19,7 @@ import base64
 import io
 import json
 import os
+import secrets
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -425,9 +426,13 @@ def _fsspec_url(location: str, fingerprint: str) -> str:
     fsspec = _require("fsspec")
     if _FSSPEC_PROTOCOL not in fsspec.registry:
         fsspec.register_implementation(_FSSPEC_PROTOCOL, _source_filesystem(fsspec), clobber=True)
-    token = f"{len(_OPENED)}-{abs(hash((location, fingerprint)))}"
+    token = secrets.token_hex(8)
     _OPENED[token] = (location, fingerprint)
     return f"{_FSSPEC_PROTOCOL}://{token}"
+
+
+def _forget(url: str) -> None:
+    _OPENED.pop(url.rsplit("/", 1)[-1], None)
 
 
 def _source_filesystem(fsspec: Any) -> type:
@@ -457,6 +462,8 @@ def netcdf3_remote_nodes(location: str, fingerprint: str, **kwargs: Any) -> Virt
         raise
     except Exception as exc:
         raise VirtualDatasetError(f"{location} could not be read as netCDF3: {type(exc).__name__}: {exc}") from exc
+    finally:
+        _forget(url)
     entries = {k: v for k, v in refs.get("refs", refs).items() if k != "version"}
     return refs_nodes(_relocate(entries, url, location))
 
@@ -544,36 +551,47 @@ def grib_nodes(uri: str | os.PathLike[str], **kwargs: Any) -> VirtualNodes:
         raise VirtualDatasetError(f"{location} is not a GRIB file (it does not start with 'GRIB').")
     grib2 = _require("kerchunk.grib2")
     combine = _require("kerchunk.combine")
+    url = file_path_of(location) if location.startswith("file:") else _fsspec_url(location, fp)
     try:
-        url = file_path_of(location) if location.startswith("file:") else _fsspec_url(location, fp)
-        messages = grib2.scan_grib(url, inline_threshold=100, **kwargs)
-    except Exception as exc:
-        raise VirtualDatasetError(f"{location} could not be read as GRIB2: {type(exc).__name__}: {exc}") from exc
-    if not messages:
-        raise VirtualDatasetError(f"{location} holds no GRIB2 message (or none passes the filter).")
-    if len(messages) == 1:
-        refs = messages[0]
-    else:
-        first = messages[0]["refs"]
-        varying = [c for c in ("time", "step")
-                   if f"{c}/0" in first and any(m["refs"].get(f"{c}/0") != first[f"{c}/0"] for m in messages)]
-        arrays = {k.rsplit("/", 1)[0] for k in first if k.endswith("/.zarray")}
-        data_vars = {a for a in arrays if "GRIB_paramId" in _json(first.get(f"{a}/.zattrs", "{}"))}
-        identical = sorted(arrays - data_vars - set(varying) - {"valid_time"})
-        try:
-            refs = combine.MultiZarrToZarr(messages, concat_dims=varying or ["time"],
-                                           identical_dims=identical).translate()
-        except Exception as exc:
-            raise VirtualDatasetError(
-                f"The messages of {location} could not be concatenated ({type(exc).__name__}: {exc}); "
-                "pass filter={...} to add one kind of message at a time."
-            ) from exc
+        refs = _scan_grib(location, url, grib2, combine, kwargs)
+    finally:
+        _forget(url)
     entries = {k: v for k, v in refs.get("refs", refs).items() if k != "version"}
     nodes = refs_nodes(_relocate(entries, url, location))
     if _fingerprint(location) != fp:
         raise VirtualSourceChangedError(f"{location} changed while it was being referenced; nothing was added.",
                                         location=location)
     return nodes
+
+
+def _scan_grib(location: str, url: str, grib2: Any, combine: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """kerchunk references of every message of a GRIB2 file, concatenated into one dataset."""
+    try:
+        messages = grib2.scan_grib(url, inline_threshold=100, **kwargs)
+    except VirtualSourceError:
+        raise
+    except Exception as exc:
+        raise VirtualDatasetError(f"{location} could not be read as GRIB2: {type(exc).__name__}: {exc}") from exc
+    if not messages:
+        raise VirtualDatasetError(f"{location} holds no GRIB2 message (or none passes the filter).")
+    if len(messages) == 1:
+        return messages[0]
+    first = messages[0]["refs"]
+    varying = [c for c in ("time", "step")
+               if f"{c}/0" in first and any(m["refs"].get(f"{c}/0") != first[f"{c}/0"] for m in messages)]
+    arrays = {k.rsplit("/", 1)[0] for k in first if k.endswith("/.zarray")}
+    data_vars = {a for a in arrays if "GRIB_paramId" in _json(first.get(f"{a}/.zattrs", "{}"))}
+    identical = sorted(arrays - data_vars - set(varying) - {"valid_time"})
+    try:
+        return combine.MultiZarrToZarr(messages, concat_dims=varying or ["time"],
+                                       identical_dims=identical).translate()
+    except VirtualSourceError:
+        raise
+    except Exception as exc:
+        raise VirtualDatasetError(
+            f"The messages of {location} could not be concatenated ({type(exc).__name__}: {exc}); "
+            "pass filter={...} to add one kind of message at a time."
+        ) from exc
 
 
 def file_path_of(location: str) -> str:
