@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import xarray as xr
 import zarr
+from virtual_helpers import fresh, virtual_refs
 
 from arraylake_nb import AsyncRepo
-from arraylake_nb.engine.repository import RepoEngine
 from arraylake_nb.engine.values import ChunkRef, VirtualRef
 from arraylake_nb.errors import (
     InvalidNameError,
@@ -25,27 +25,17 @@ from arraylake_nb.errors import (
 pytestmark = pytest.mark.filterwarnings("ignore:Numcodecs codecs are not in the Zarr version 3")
 
 
-def _fresh(client, repo):
-    """The same repository through a new engine: everything read back from its files."""
-    RepoEngine.forget(repo.path)
-    return client.get_repo(repo.name)
-
-
-def _virtual_refs(repo, prefix: str) -> list[VirtualRef]:
-    return [v for _, v in repo._require_state().iter_items(prefix) if isinstance(v, VirtualRef)]
-
-
 @pytest.mark.parametrize("which", ["netcdf4_file", "netcdf3_file"])
 def test_add_virtual_netcdf_reads_back_as_open_dataset(request, client, which):
     source: Path = request.getfixturevalue(which)
     repo = client.create_repo("v/netcdf")
     repo.add_virtual_netcdf(str(source), "data/sample")
     repo.commit(f"reference {source.name}")
-    again = _fresh(client, repo)
+    again = fresh(client, repo)
     got = again.to_xarray("data/sample")
     with xr.open_dataset(source) as expected:
         xr.testing.assert_identical(got.load(), expected.load())
-    refs = _virtual_refs(again, "data/sample/")
+    refs = virtual_refs(again, "data/sample/")
     assert refs and {r.location for r in refs} == {source.resolve().as_uri()}
     # Missing parents are created, up to the root group, as zarr does.
     assert list(zarr.open_group(again.store, mode="r").group_keys()) == ["data"]
@@ -67,7 +57,7 @@ def test_add_virtual_hdf_keeps_groups_filters_and_attributes(client, hdf5_file):
     repo = client.create_repo("v/hdf")
     repo.add_virtual_hdf(f"file://{source}", "h5")
     repo.commit("ref")
-    group = zarr.open_group(_fresh(client, repo).store, path="h5", mode="r")
+    group = zarr.open_group(fresh(client, repo).store, path="h5", mode="r")
     assert group.attrs["source"] == "h5py"
     for name, values in data.items():
         np.testing.assert_array_equal(group[name][:], values)
@@ -86,7 +76,7 @@ def test_add_kerchunk_references_dict_and_json_file(tmp_path, client, netcdf4_fi
     repo.add_kerchunk_references(refs, "from_dict")
     repo.add_kerchunk_references(str(json_file), "from_json")
     repo.commit("kerchunk")
-    again = _fresh(client, repo)
+    again = fresh(client, repo)
     with xr.open_dataset(netcdf4_file) as expected:
         for path in ("from_dict", "from_json"):
             got = again.to_xarray(path).load()

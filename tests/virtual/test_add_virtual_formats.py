@@ -6,18 +6,13 @@ import numpy as np
 import pytest
 import xarray as xr
 import zarr
+from virtual_helpers import fresh
 
 from arraylake_nb import AsyncRepo
-from arraylake_nb.engine.repository import RepoEngine
 from arraylake_nb.engine.values import VirtualRef
 from arraylake_nb.errors import VirtualDatasetError
 
 pytestmark = pytest.mark.filterwarnings("ignore:Numcodecs codecs are not in the Zarr version 3")
-
-
-def _fresh(client, repo):
-    RepoEngine.forget(repo.path)
-    return client.get_repo(repo.name)
 
 
 def test_add_virtual_zarr_v2(client, zarr_v2_store):
@@ -25,7 +20,7 @@ def test_add_virtual_zarr_v2(client, zarr_v2_store):
     repo = client.create_repo("f/zarr")
     repo.add_virtual_zarr(path, "copy_free")
     repo.commit("zarr v2")
-    again = _fresh(client, repo)
+    again = fresh(client, repo)
     group = zarr.open_group(again.store, path="copy_free", mode="r")
     assert group.attrs["hello"] == "world"
     np.testing.assert_array_equal(group["a"][:], values)
@@ -42,7 +37,7 @@ def test_add_virtual_tiff_with_overviews_and_bands(client, tiff_files):
     repo.add_virtual_tiff(pyramid, "images", "scene")
     repo.add_virtual_tiff(str(rgb_path), "photos", "rgb")
     repo.commit("tiffs")
-    again = _fresh(client, repo)
+    again = fresh(client, repo)
     for i, level in enumerate(levels):
         arr = zarr.open_array(again.store, path=f"images/scene/{i}", mode="r")
         np.testing.assert_array_equal(arr[:], level)
@@ -59,7 +54,7 @@ def test_add_virtual_grib_concatenates_messages_one_chunk_each(client, grib_file
     asyncio.run(arepo.add_virtual_grib(grib_file, "forecast"))
     repo = arepo.sync
     repo.commit("grib")
-    got = _fresh(client, repo).to_xarray("forecast")
+    got = fresh(client, repo).to_xarray("forecast")
     with xr.open_dataset(grib_file, engine="cfgrib", backend_kwargs={"indexpath": ""}) as expected:
         assert got["t"].shape == expected["t"].shape == (2, 31, 16)
         np.testing.assert_allclose(got["t"].values, expected["t"].values, rtol=1e-6)

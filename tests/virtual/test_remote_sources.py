@@ -9,21 +9,11 @@ import numpy as np
 import pytest
 import xarray as xr
 import zarr
+from virtual_helpers import fresh, virtual_refs
 
-from arraylake_nb.engine.repository import RepoEngine
-from arraylake_nb.engine.values import VirtualRef
 from arraylake_nb.errors import VirtualDatasetError, VirtualSourceChangedError, VirtualSourceMissingError
 
 pytestmark = pytest.mark.filterwarnings("ignore:Numcodecs codecs are not in the Zarr version 3")
-
-
-def _fresh(client, repo):
-    RepoEngine.forget(repo.path)
-    return client.get_repo(repo.name)
-
-
-def _refs(repo, prefix: str) -> list[VirtualRef]:
-    return [v for _, v in repo._require_state().iter_items(prefix) if isinstance(v, VirtualRef)]
 
 
 def test_netcdf4_over_http_reads_back_and_notices_changes(client, netcdf4_file, netcdf3_file, http_root):
@@ -32,10 +22,10 @@ def test_netcdf4_over_http_reads_back_and_notices_changes(client, netcdf4_file, 
     repo = client.create_repo("r/http")
     repo.add_virtual_netcdf(f"{base}/sample4.nc", "sample")
     repo.commit("over http")
-    got = _fresh(client, repo).to_xarray("sample").load()
+    got = fresh(client, repo).to_xarray("sample").load()
     with xr.open_dataset(netcdf4_file) as expected:
         xr.testing.assert_identical(got, expected.load())
-    refs = _refs(repo, "sample/")
+    refs = virtual_refs(repo, "sample/")
     assert {r.location for r in refs} == {f"{base}/sample4.nc"}
     assert all(r.fingerprint.startswith("etag=") for r in refs)
 
@@ -62,12 +52,12 @@ def test_kerchunk_references_and_netcdf3_over_http(client, netcdf4_file, netcdf3
     repo.commit("refs over http")
     with xr.open_dataset(netcdf4_file) as expected:
         np.testing.assert_array_equal(repo.to_xarray("k")["temp"].values, expected["temp"].values)
-    assert {r.location for r in _refs(repo, "k/")} == {f"{base}/k.nc"}
+    assert {r.location for r in virtual_refs(repo, "k/")} == {f"{base}/k.nc"}
     repo.add_virtual_netcdf(f"{base}/three.nc", "three")
     repo.commit("netCDF3 over http")
     with xr.open_dataset(netcdf3_file) as expected:
-        xr.testing.assert_identical(_fresh(client, repo).to_xarray("three").load(), expected.load())
-    assert {r.location for r in _refs(repo, "three/")} == {f"{base}/three.nc"}
+        xr.testing.assert_identical(fresh(client, repo).to_xarray("three").load(), expected.load())
+    assert {r.location for r in virtual_refs(repo, "three/")} == {f"{base}/three.nc"}
     zarr.open_group(str(served / "s.zarr"), mode="w", zarr_format=2).create_array("a", shape=(2,), dtype="i4")
     with pytest.raises(VirtualDatasetError, match="Zarr stores over HTTP need a server that lists directories"):
         repo.add_virtual_zarr(f"{base}/s.zarr", "store")
@@ -88,11 +78,11 @@ def test_netcdf4_and_zarr_over_s3(client, netcdf4_file, zarr_v2_store, s3_bucket
     repo.add_virtual_netcdf(f"s3://{bucket}/data/sample4.nc", "sample")
     repo.add_virtual_zarr(f"s3://{bucket}/stores/v2.zarr", "store")
     repo.commit("over s3")
-    again = _fresh(client, repo)
+    again = fresh(client, repo)
     with xr.open_dataset(netcdf4_file) as expected:
         xr.testing.assert_identical(again.to_xarray("sample").load(), expected.load())
     np.testing.assert_array_equal(zarr.open_array(again.store, path="store/a", mode="r")[:], values)
-    assert all(r.fingerprint.startswith('etag="') for r in _refs(again, ""))
+    assert all(r.fingerprint.startswith('etag="') for r in virtual_refs(again, ""))
     assert again.fsck().ok and again.fsck().checked_sources == 1 + 9
 
     s3.put_object(Bucket=bucket, Key="data/sample4.nc", Body=b"overwritten")
@@ -140,12 +130,12 @@ def test_tiff_over_http_and_s3(client, tiff_files, http_root, s3_bucket):
     repo.add_virtual_tiff(f"{base}/pyramid.tif", "http", "scene")
     repo.add_virtual_tiff(f"s3://{bucket}/img/pyramid.tif", "s3", "scene")
     repo.commit("tiffs from afar")
-    again = _fresh(client, repo)
+    again = fresh(client, repo)
     for where in ("http", "s3"):
         for i, level in enumerate(levels):
             np.testing.assert_array_equal(zarr.open_array(again.store, path=f"{where}/scene/{i}", mode="r")[:], level)
-    assert {r.location for r in _refs(again, "s3/")} == {f"s3://{bucket}/img/pyramid.tif"}
-    assert {r.location for r in _refs(again, "http/")} == {f"{base}/pyramid.tif"}
+    assert {r.location for r in virtual_refs(again, "s3/")} == {f"s3://{bucket}/img/pyramid.tif"}
+    assert {r.location for r in virtual_refs(again, "http/")} == {f"{base}/pyramid.tif"}
 
 
 def test_grib_and_netcdf3_over_s3(client, grib_file, netcdf3_file, s3_bucket):
@@ -156,9 +146,9 @@ def test_grib_and_netcdf3_over_s3(client, grib_file, netcdf3_file, s3_bucket):
     repo.add_virtual_grib(f"s3://{bucket}/grib/two.grib2", "forecast")
     repo.add_virtual_netcdf(f"s3://{bucket}/nc/three.nc", "three")
     repo.commit("grib and netCDF3 from s3")
-    again = _fresh(client, repo)
+    again = fresh(client, repo)
     with xr.open_dataset(grib_file, engine="cfgrib", backend_kwargs={"indexpath": ""}) as expected:
         np.testing.assert_allclose(again.to_xarray("forecast")["t"].values, expected["t"].values, rtol=1e-6)
     with xr.open_dataset(netcdf3_file) as expected:
         xr.testing.assert_identical(again.to_xarray("three").load(), expected.load())
-    assert {r.location for r in _refs(again, "forecast/")} == {f"s3://{bucket}/grib/two.grib2"}
+    assert {r.location for r in virtual_refs(again, "forecast/")} == {f"s3://{bucket}/grib/two.grib2"}
