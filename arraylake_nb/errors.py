@@ -158,6 +158,40 @@ class CorruptChunkError(ArraylakeNbError):
     """A chunk file is missing or its bytes do not match their checksum."""
 
 
+class VirtualSourceError(ArraylakeNbError):
+    """A file a virtual chunk points at cannot be used (base class).
+
+    Attributes
+    ----------
+    location
+        The source's URI (``file:///...``, ``https://...``, ``s3://...``).
+    """
+
+    def __init__(self, message: str, *, location: str = "") -> None:
+        super().__init__(message)
+        self.location = location
+
+
+class VirtualSourceChangedError(VirtualSourceError):
+    """The file a virtual chunk points at changed since it was referenced.
+
+    Reading it could return wrong data, so nothing is returned.
+    """
+
+
+class VirtualSourceMissingError(VirtualSourceError):
+    """The file a virtual chunk points at is gone or cannot be reached.
+
+    Deliberately not a ``FileNotFoundError``: zarr could take that for a
+    missing chunk and return the fill value instead of failing.
+    """
+
+
+class VirtualDatasetError(ArraylakeNbError, ValueError):
+    """A file or a set of references cannot be added as a virtual dataset
+    (unsupported format, malformed kerchunk references, unsupported location)."""
+
+
 class MetastoreBusyError(ArraylakeNbError, TimeoutError):
     """Another process held the repository's metastore for too long.
 

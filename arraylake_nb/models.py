@@ -381,9 +381,10 @@ class NodeChange(_Serialised):
     metadata_changed: bool = False
     chunks_written: int = 0
     chunks_deleted: int = 0
+    virtual_sources: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        """What happened, in words: ``"created, 12 chunks written"``."""
+        """What happened, in words: ``"created, 12 chunks written"`` (``"..., virtual: file.nc"``)."""
         parts = []
         if self.created:
             parts.append("created")
@@ -396,7 +397,26 @@ class NodeChange(_Serialised):
             parts.append(f"{self.chunks_written:,} {noun}{'s' if self.chunks_written != 1 else ''} written")
         if self.chunks_deleted:
             parts.append(f"{self.chunks_deleted:,} {noun}{'s' if self.chunks_deleted != 1 else ''} deleted")
+        if self.virtual_sources:
+            parts.append(virtual_note(self.virtual_sources).strip(" ⇢"))
         return ", ".join(parts) or "unchanged"
+
+
+def virtual_note(sources: Sequence[str], shown: int = 2) -> str:
+    """`` ⇢ virtual: a.nc, b.nc (+3 more)`` for an array whose chunks are in those files; ``""`` for none.
+
+    Parameters
+    ----------
+    sources
+        The source locations (URIs); each is named by its last path component.
+    shown
+        At most this many are named.
+    """
+    if not sources:
+        return ""
+    names = [s.rstrip("/").rsplit("/", 1)[-1] or s for s in sources[:shown]]
+    more = f" (+{len(sources) - shown} more)" if len(sources) > shown else ""
+    return f" ⇢ virtual: {', '.join(names)}{more}"
 
 
 def _key_node(key: str, nodes: Sequence[str] | set[str]) -> str | None:
@@ -535,15 +555,21 @@ class FsckReport(_Rendered):
     corrupt: dict[str, str]
     unreachable_chunks: int
     stale_journals: list[str]
+    checked_sources: int = 0
+    bad_sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        """True if no chunk is missing or corrupt (unreachable files do not count)."""
-        return not self.missing and not self.corrupt
+        """True if no chunk is missing or corrupt and every virtual source is reachable and unchanged
+        (unreachable chunk files do not count)."""
+        return not self.missing and not self.corrupt and not self.bad_sources
 
     def __repr__(self) -> str:
         state = "OK" if self.ok else f"{len(self.missing)} missing, {len(self.corrupt)} corrupt"
-        return f"<FsckReport {self.checked_chunks} chunks checked: {state}>"
+        if self.bad_sources:
+            state += f", {len(self.bad_sources)} virtual source(s) changed or unreachable"
+        sources = f", {self.checked_sources} virtual source(s)" if self.checked_sources else ""
+        return f"<FsckReport {self.checked_chunks} chunks{sources} checked: {state}>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -578,12 +604,14 @@ class TreeNode(_Serialised):
     children: tuple[TreeNode, ...] = ()
     chunks: tuple[int, ...] | None = None
     has_children: bool = False
+    virtual_sources: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
-        """The node's one-line label: an icon, the name, and for arrays shape and dtype."""
+        """The node's one-line label: an icon, the name, for arrays shape and dtype, and where
+        a virtual array's chunks are (``⇢ virtual: file.nc``)."""
         if self.kind == "array":
-            return f"🇦 {self.name} {self.shape} {self.dtype}"
+            return f"🇦 {self.name} {self.shape} {self.dtype}{virtual_note(self.virtual_sources)}"
         return f"📁 {self.name}"
 
 
@@ -733,6 +761,8 @@ class Diff(_Rendered):
     moved: list[tuple[str, str]]  # (old path, new path)
     attributes: list[AttributeChange]
     chunks: list[ChunkChanges]
+    #: Arrays added or with changed chunks whose chunks (in the newer version) are virtual -> their sources.
+    virtual: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:

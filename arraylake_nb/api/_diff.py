@@ -6,11 +6,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from arraylake_nb.api import _tree
+from arraylake_nb.api import _tree, _virtual
 from arraylake_nb.engine import keys as zkeys
 from arraylake_nb.engine.keys import chunk_coords
 from arraylake_nb.engine.session import SessionView
-from arraylake_nb.engine.values import Chain, ChunkRef
+from arraylake_nb.engine.values import CHUNK_VALUE_TYPES, Chain, ChunkValue
 from arraylake_nb.models import AttributeChange, ChunkChanges, Diff
 
 MAX_COORDS = 1000
@@ -52,7 +52,7 @@ class VersionView:
             return False
         return not any(p.startswith(prefix) for p in ov.deleted_prefixes)
 
-    def chunks(self, path: str) -> dict[str, ChunkRef]:
+    def chunks(self, path: str) -> dict[str, ChunkValue]:
         """The chunk references of array ``path`` in this version, by key relative to the array.
 
         Parameters
@@ -63,18 +63,18 @@ class VersionView:
         Returns
         -------
         dict
-            ``{"c/0/1": ChunkRef, ...}``; chunks of nested arrays are left out.
+            ``{"c/0/1": ChunkRef or VirtualRef, ...}``; chunks of nested arrays are left out.
         """
         if self.untouched(path):
             # The manifest holds exactly this array's chunks: no per-key lookups needed.
-            return {k: v for k, v in self.state.manifest(path).items() if isinstance(v, ChunkRef)}
+            return {k: v for k, v in self.state.manifest(path).items() if isinstance(v, CHUNK_VALUE_TYPES)}
         prefix = zkeys.dir_prefix(path)
-        out: dict[str, ChunkRef] = {}
+        out: dict[str, ChunkValue] = {}
         for key in self.state.iter_keys(prefix):
             if zkeys.is_metadata_key(key) or self.state.owner(key) != path:
                 continue
             v = self.state.get(key)
-            if isinstance(v, ChunkRef):
+            if isinstance(v, CHUNK_VALUE_TYPES):
                 out[key[len(prefix):]] = v
         return out
 
@@ -153,7 +153,9 @@ def diff_views(a: VersionView, b: VersionView, progress: Callable[[int], None] |
                 chunks.append(ChunkChanges(pb, len(changed), tuple(c for _, c in listed), states))
         if progress is not None:
             progress(i + 1)
+    virtual = _virtual.virtual_arrays(
+        b.state, [p for p, k in added.items() if k == "array"] + [c.path for c in chunks])
     return Diff(
         a.label, b.label,
-        sorted(added.items()), sorted(deleted.items()), sorted(moved), attributes, chunks,
+        sorted(added.items()), sorted(deleted.items()), sorted(moved), attributes, chunks, virtual,
     )

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import jmespath
 import jmespath.exceptions
 
+from arraylake_nb.api._virtual import array_sources
 from arraylake_nb.engine import keys as zkeys
 from arraylake_nb.engine.values import Doc
 from arraylake_nb.errors import InvalidQueryError, NodeNotFoundError
@@ -145,11 +146,12 @@ class NodeIndex:
         return sorted(c for c in candidates if self.doc(c) is not None)
 
 
-def _tree_node(path: str, doc: dict[str, Any], children: tuple[TreeNode, ...], has_children: bool) -> TreeNode:
+def _tree_node(state: SessionView, path: str, doc: dict[str, Any], children: tuple[TreeNode, ...],
+               has_children: bool) -> TreeNode:
     name = zkeys.split(path)[1] if path else "/"
     if doc.get("node_type") == "array":
         return TreeNode(name, path, "array", tuple(doc.get("shape", ())), _dtype_name(doc.get("data_type")),
-                        children, chunk_shape(doc), has_children)
+                        children, chunk_shape(doc), has_children, array_sources(state, path))
     return TreeNode(name, path, "group", children=children, has_children=has_children)
 
 
@@ -200,7 +202,7 @@ def build_tree(state: SessionView, prefix: str = "", depth: int = 10, filter: st
     def node(path: str) -> TreeNode:
         listed = sorted(kids.get(path, ()), key=order)
         has = bool(listed) or (docs[path].get("node_type") == "group" and bool(index.children(path)))
-        return _tree_node(path, docs[path], tuple(node(c) for c in listed), has)
+        return _tree_node(state, path, docs[path], tuple(node(c) for c in listed), has)
 
     return Tree(node(base), truncated=truncated)
 
@@ -232,7 +234,7 @@ def _filtered_tree(state: SessionView, base: str, prefix: str, depth: int, filte
                 break
             budget[0] -= 1
             built.append(node(c))
-        return _tree_node(path, doc, tuple(built), path in parents)
+        return _tree_node(state, path, doc, tuple(built), path in parents)
 
     root = node(base)
     return Tree(root, truncated=max(0, len(selected) - MAX_TREE_NODES))

@@ -9,6 +9,7 @@ twice.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import functools
 import html
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from arraylake_nb import display
-from arraylake_nb.api import _history, _tree, hooks
+from arraylake_nb.api import _history, _tree, _virtual, hooks
 from arraylake_nb.api._diff import MAX_COORDS, VersionView, diff_views
 from arraylake_nb.config import Author
 from arraylake_nb.engine import keys as zkeys
@@ -37,6 +38,7 @@ from arraylake_nb.errors import (
     RefNotFoundError,
     SessionError,
     UncommittedChangesWarning,
+    VirtualDatasetError,
 )
 from arraylake_nb.models import (
     Branch,
@@ -71,6 +73,16 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 DEFAULT_SESSION_TIMEOUT = dt.timedelta(days=1)
 NOT_ON_TIP_WARNING = "You are not on a branch tip, so you can't commit changes."
+
+
+def _refuse_storage_kwargs(kwargs: dict[str, Any]) -> None:
+    for name in ("storage_options", "inline_threshold"):
+        if name in kwargs:
+            raise VirtualDatasetError(
+                f"Do not pass {name}: sources are read through the repository's own readers "
+                "(S3 settings come from the standard AWS environment and config files), and chunks are "
+                "never inlined."
+            )
 
 
 def _seconds(expires_in: dt.timedelta | float) -> float:
@@ -590,6 +602,8 @@ class Repo:
         shown = paths if not limit else paths[:limit]
         kinds, existed = _node_kinds(state, paths)
         nodes = summarise_changes(paths, kinds, existed)
+        virtual = _virtual.virtual_arrays(state, [n.path for n in nodes if n.kind == "array" and not n.deleted])
+        nodes = [dataclasses.replace(n, virtual_sources=virtual[n.path]) if n.path in virtual else n for n in nodes]
         return SessionStatus(self._name, _session_info(state.meta), shown, len(paths), nodes, _session_closed(state))
 
     @property
@@ -634,6 +648,192 @@ class Repo:
         state = self._require_state()
         state.check_writable()
         state.copy(self._node_path(source), self._node_path(dest))
+
+    # -- virtual datasets ---------------------------------------------------
+    def _add_virtual(self, path: str | Path, nodes: Callable[[], _virtual.VirtualNodes]) -> None:
+        state = self._require_state()
+        state.check_writable()
+        node = self._node_path(str(path))
+        _virtual.write_nodes(state, self._engine.chunk_store(state.durability), node, nodes())
+
+    def add_kerchunk_references(self, refs: dict[str, Any] | str, path: str | Path, **kwargs: Any) -> None:
+        """Add kerchunk references to the repo as a virtual dataset.
+
+        Parameters
+        ----------
+        refs
+            A dictionary of kerchunk references (version 1, or a version-0 mapping of
+            keys), or the path of a JSON file holding one.
+        path
+            The path within the repo where the virtual dataset should be created (a new group).
+        **kwargs
+            Options for reading the JSON file (``encoding``); only used when ``refs`` is a path.
+
+        Raises
+        ------
+        VirtualDatasetError
+            If the references use ``templates`` or ``gen`` (not supported), are of another
+            version, or are malformed. The repository is left unchanged.
+        NodeExistsError
+            If something already exists at ``path``.
+        VirtualSourceMissingError
+            If a file the references point at cannot be reached.
+
+        Notes
+        -----
+        Chunks point at byte ranges of the referenced files (local paths, ``file://``,
+        ``http(s)://`` and ``s3://``), which stay where they are; each file's size and
+        modification time (ETag or Last-Modified for HTTP and S3) is recorded, and reading
+        a chunk of a file that changed since raises
+        :class:`~arraylake_nb.errors.VirtualSourceChangedError`. Inline values are stored
+        in the repository. Commit to record the dataset.
+        """
+        self._add_virtual(path, lambda: _virtual.kerchunk_nodes(refs, **kwargs))
+
+    def add_virtual_netcdf(self, netcdf_uri: str | Path, path: str | Path, **kwargs: Any) -> None:
+        """Add a netCDF file (netCDF4/HDF5 or netCDF3) to the repo as a virtual dataset.
+
+        Parameters
+        ----------
+        netcdf_uri
+            The file: a local path, or a ``file://``, ``http(s)://`` or ``s3://`` URI.
+            S3 credentials, region and endpoint come from the
+            standard AWS environment variables and config files (``AWS_ENDPOINT_URL_S3`` for
+            S3-compatible servers).
+        path
+            The path within the repo where the virtual dataset should be created (a new group).
+        **kwargs
+            Passed to the parser (VirtualiZarr's ``HDFParser``: ``group``, ``drop_variables``;
+            ``NetCDF3Parser``: ``group``, ``skip_variables``). ``storage_options`` and
+            ``inline_threshold`` are not accepted.
+
+        Raises
+        ------
+        VirtualDatasetError
+            If the file is not netCDF, or cannot be parsed. The repository is left unchanged.
+        VirtualSourceMissingError
+            If the file cannot be reached.
+        NodeExistsError
+            If something already exists at ``path``.
+
+        Notes
+        -----
+        No data is copied: chunks point at byte ranges of the file, whose fingerprint (size
+        and modification time; ETag or Last-Modified for HTTP and S3) is checked on every
+        read. ``repo.to_xarray(path)`` then opens it as ``xarray.open_dataset(file)`` would.
+        Commit to record the dataset.
+        """
+        _refuse_storage_kwargs(kwargs)
+        self._add_virtual(path, lambda: _virtual.netcdf_nodes(netcdf_uri, **kwargs))
+
+    def add_virtual_hdf(self, hdf_uri: str | Path, path: str | Path) -> None:
+        """Add an HDF5 file to the repo as a virtual dataset.
+
+        Parameters
+        ----------
+        hdf_uri
+            The file: a local path, or a ``file://``, ``http(s)://`` or ``s3://`` URI.
+        path
+            The path within the repo where the virtual dataset should be created (a new group).
+
+        Raises
+        ------
+        VirtualDatasetError
+            If the file is not HDF5 or cannot be parsed. The repository is left unchanged.
+        VirtualSourceMissingError
+            If the file cannot be reached.
+        NodeExistsError
+            If something already exists at ``path``.
+
+        Notes
+        -----
+        Datasets become arrays (chunked and compressed ones keep their chunks and filters),
+        groups become groups; see :meth:`add_virtual_netcdf` for how sources are checked.
+        """
+        self._add_virtual(path, lambda: _virtual.hdf_nodes(hdf_uri))
+
+    def add_virtual_zarr(self, zarr_uri: str | Path, path: str | Path) -> None:
+        """Add a Zarr store (format 2) to the repo as a virtual dataset.
+
+        Parameters
+        ----------
+        zarr_uri
+            The store: a local directory, or a ``file://``, ``http(s)://`` or ``s3://`` URI.
+        path
+            The path within the repo where the virtual dataset should be created (a new group).
+
+        Raises
+        ------
+        VirtualDatasetError
+            If no Zarr store is there, or it cannot be parsed. The repository is left unchanged.
+        NodeExistsError
+            If something already exists at ``path``.
+
+        Notes
+        -----
+        Every chunk points at its own file (object) in the store, fingerprinted when
+        referenced; see :meth:`add_virtual_netcdf` for how sources are checked.
+        """
+        self._add_virtual(path, lambda: _virtual.zarr_nodes(zarr_uri))
+
+    def add_virtual_tiff(self, tiff_uri: str | Path, path: str | Path, name: str, **kwargs: Any) -> None:
+        """Add a TIFF file to the repo as a virtual dataset.
+
+        Parameters
+        ----------
+        tiff_uri
+            The file: a local path, or a ``file://``, ``http(s)://`` or ``s3://`` URI.
+        path
+            The path within the repo of the group that holds the image (created if missing).
+        name
+            TIFF files contain bare arrays and no name: the image becomes array ``path/name``
+            with dimensions ``Y``, ``X`` (and ``band``); a TIFF with overviews becomes group
+            ``path/name`` with one array per level, ``0`` (full resolution), ``1``, ``2``, ...
+        **kwargs
+            Passed to ``tifffile.TiffFile``. ``storage_options`` and ``inline_threshold``
+            are not accepted.
+
+        Raises
+        ------
+        VirtualDatasetError
+            If the file is not a TIFF tifffile can map to chunks. The repository is left unchanged.
+        NodeExistsError
+            If something already exists at ``path``.
+        """
+        _refuse_storage_kwargs(kwargs)
+        self._add_virtual(path, lambda: _virtual.tiff_nodes(tiff_uri, name, **kwargs))
+
+    def add_virtual_grib(self, grib_uri: str | Path, path: str | Path, **kwargs: Any) -> None:
+        """Add a GRIB2 file to the repo as a virtual dataset.
+
+        Each message's data is one chunk; messages are concatenated along ``time`` and/or
+        ``step`` (those that vary between them) into one dataset.
+
+        Parameters
+        ----------
+        grib_uri
+            The file: a local path, or a ``file://``, ``http(s)://`` or ``s3://`` URI.
+        path
+            The path within the repo where the virtual dataset should be created (a new group).
+        **kwargs
+            Passed to kerchunk's ``scan_grib`` (e.g. ``filter={"typeOfLevel": "surface"}``).
+            ``storage_options`` and ``inline_threshold`` are not accepted.
+
+        Raises
+        ------
+        VirtualDatasetError
+            If the file is not GRIB2, or its messages cannot be combined into one dataset
+            (add them in parts with ``filter``). The repository is left unchanged.
+        NodeExistsError
+            If something already exists at ``path``.
+
+        Notes
+        -----
+        This has been tried on a limited number of GRIB2 files; chunks are decoded with
+        eccodes when read (and cannot be written).
+        """
+        _refuse_storage_kwargs(kwargs)
+        self._add_virtual(path, lambda: _virtual.grib_nodes(grib_uri, **kwargs))
 
     def _view(self, ref: str | None) -> tuple[SessionView, str]:
         """The session (synced) or a read-only view of ``ref``, and its label for diffs."""
@@ -759,9 +959,14 @@ class Repo:
         return GcReport(removed, freed, journals)
 
     def fsck(self) -> FsckReport:
-        """Verify every chunk reachable from any commit or live session; report missing or corrupt ones by key."""
+        """Verify every chunk reachable from any commit or live session; report missing or corrupt ones by key.
+
+        Every source file of virtual chunks (of any commit or live session) is checked too:
+        reachable, and unchanged since it was referenced (``bad_sources`` names those that are not).
+        """
         r = self._engine.fsck(progress=lambda total, what: hooks.progress(total, what, min_total=1000, unit="chunks"))
-        return FsckReport(r.checked_chunks, r.missing, r.corrupt, r.unreachable_chunks, r.stale_sessions)
+        return FsckReport(r.checked_chunks, r.missing, r.corrupt, r.unreachable_chunks, r.stale_sessions,
+                          r.checked_sources, r.bad_sources)
 
     def summary(self) -> RepoSummary:
         """What the repo's notebook repr shows: checkout, session, uncommitted changes and the first nodes.
@@ -941,6 +1146,11 @@ class AsyncRepo:
     move = _in_thread("move")
     copy = _in_thread("copy")
     summary = _in_thread("summary")
+    add_kerchunk_references = _in_thread("add_kerchunk_references")
+    add_virtual_netcdf = _in_thread("add_virtual_netcdf")
+    add_virtual_zarr = _in_thread("add_virtual_zarr")
+    add_virtual_tiff = _in_thread("add_virtual_tiff")
+    add_virtual_grib = _in_thread("add_virtual_grib")
 
     def __repr__(self) -> str:
         return f"<arraylake_nb.AsyncRepo '{self.name}'{_checkout_words(self._repo._state)}>"

@@ -42,6 +42,7 @@ from arraylake_nb.display._rich import (
     node_history_rows,
     node_history_time_header,
     node_key_count,
+    problem_count,
     problems,
     ref_columns,
     ref_time,
@@ -426,7 +427,7 @@ def fsck_report(report: FsckReport) -> str:
         for kind, key, digest in itertools.islice(problems(report), MAX_PROBLEMS)
     ]
     if rows:
-        body += _rows(rows, len(report.missing) + len(report.corrupt), _lines)
+        body += _rows(rows, problem_count(report), _lines)
     return _wrap("fsckreport", body + _note(fsck_leftovers(report)))
 
 

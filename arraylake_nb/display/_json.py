@@ -297,6 +297,7 @@ def node_change(n: NodeChange) -> Document:
         "metadata_changed": n.metadata_changed,
         "chunks_written": n.chunks_written,
         "chunks_deleted": n.chunks_deleted,
+        "virtual_sources": list(n.virtual_sources),
     }
 
 
@@ -310,6 +311,8 @@ def fsck_report(report: FsckReport) -> Document:
         "corrupt": [{"key": k, "digest": d} for k, d in report.corrupt.items()],
         "unreachable_chunks": report.unreachable_chunks,
         "stale_journals": list(report.stale_journals),
+        "checked_sources": report.checked_sources,
+        "bad_sources": [{"location": loc, "problem": why} for loc, why in report.bad_sources.items()],
     }
 
 
@@ -333,6 +336,7 @@ def _node_fields(node: TreeNode) -> Document:
         "dtype": node.dtype,
         "chunks": None if node.chunks is None else [int(n) for n in node.chunks],
         "has_children": node.has_children,
+        "virtual_sources": list(node.virtual_sources),
         "children": [],
     }
 
@@ -380,6 +384,7 @@ def diff(d: Diff) -> Document:
         "moved": [{"old_path": old, "new_path": new} for old, new in d.moved],
         "attributes": [attribute_change(c) for c in d.attributes],
         "chunks": [chunk_changes(c) for c in d.chunks],
+        "virtual": [{"path": p, "sources": list(src)} for p, src in d.virtual.items()],
     }
 
 

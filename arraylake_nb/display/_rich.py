@@ -37,6 +37,7 @@ from arraylake_nb.models import (
     SessionStatus,
     Tag,
     Tree,
+    virtual_note,
 )
 
 MAX_LINES = 50
@@ -155,18 +156,27 @@ def log_more_note(log: CommitLog) -> str | None:
 
 
 def problems(report: FsckReport) -> Iterator[tuple[str, str, str]]:
-    """``(kind, key, digest)`` for each missing, then each corrupt chunk."""
+    """``(kind, key, detail)`` for each missing, then each corrupt chunk (detail: its digest),
+    then each changed or unreachable virtual source (key: its location; detail: what is wrong)."""
     yield from (("missing", k, d) for k, d in report.missing.items())
     yield from (("corrupt", k, d) for k, d in report.corrupt.items())
+    yield from (("virtual source", loc, why) for loc, why in report.bad_sources.items())
+
+
+def problem_count(report: FsckReport) -> int:
+    """How many problems :func:`problems` yields."""
+    return len(report.missing) + len(report.corrupt) + len(report.bad_sources)
 
 
 def fsck_summary(report: FsckReport) -> str:
     """The headline of an integrity report."""
+    sources = f" and {report.checked_sources} virtual source(s)" if report.checked_sources else ""
     if report.ok:
-        return f"✅ {report.checked_chunks} chunks verified, no problems"
+        return f"✅ {report.checked_chunks} chunks{sources} verified, no problems"
+    bad_sources = f", {len(report.bad_sources)} virtual source(s) changed or unreachable" if report.bad_sources else ""
     return (
-        f"❌ {report.checked_chunks} chunks checked: "
-        f"{len(report.missing)} missing, {len(report.corrupt)} corrupt"
+        f"❌ {report.checked_chunks} chunks{sources} checked: "
+        f"{len(report.missing)} missing, {len(report.corrupt)} corrupt{bad_sources}"
     )
 
 
@@ -553,7 +563,7 @@ def fsck_report(report: FsckReport) -> RenderableType:
     parts: list[RenderableType] = [Text(fsck_summary(report), style="green" if report.ok else "bold red")]
     for kind, key, digest in itertools.islice(problems(report), MAX_PROBLEMS):
         parts.append(Text(f"{kind}: {key} ({digest})", style="red"))
-    bad = len(report.missing) + len(report.corrupt)
+    bad = problem_count(report)
     if bad > MAX_PROBLEMS:
         parts.append(_more(bad - MAX_PROBLEMS))
     parts.append(Text(fsck_leftovers(report), style=_DIM))
@@ -588,14 +598,15 @@ def diff_lines(d: Diff) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = [("bold", f"Diff {d.from_ref} → {d.to_ref}")]
     if d.empty:
         return lines + [(_DIM, "No differences")]
-    lines += [("green", f"➕ {kind} {path}") for path, kind in d.added]
+    lines += [("green", f"➕ {kind} {path}{virtual_note(d.virtual.get(path, ()))}") for path, kind in d.added]
     lines += [("red", f"➖ {kind} {path}") for path, kind in d.deleted]
     lines += [("cyan", f"🔀 {old} → {new}") for old, new in d.moved]
     lines += [("yellow", f"✏️  {c.path or '/'}: {c.key}: {c.old!r} → {c.new!r}") for c in d.attributes]
     for c in d.chunks:
         shown = ", ".join(str(t) for t in c.coords[:10])
         more = f", ... ({c.count - min(len(c.coords), 10)} more)" if c.count > 10 else ""
-        lines.append(("magenta", f"🧩 {c.path}: {c.count} chunk(s) changed: {shown}{more}"))
+        note = virtual_note(d.virtual.get(c.path, ()))
+        lines.append(("magenta", f"🧩 {c.path}: {c.count} chunk(s) changed: {shown}{more}{note}"))
     return lines
 
 

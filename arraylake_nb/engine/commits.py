@@ -32,7 +32,7 @@ from arraylake_nb.engine.progress import Progress, no_progress
 from arraylake_nb.engine.segments import inline_index, segment_id
 from arraylake_nb.engine.session import Overlay, SessionView
 from arraylake_nb.engine.snapshot import SegmentCache, Snapshot
-from arraylake_nb.engine.values import DELETED, Chain, Change, ChunkRef, Doc, Value, encode_chain
+from arraylake_nb.engine.values import DELETED, Chain, Change, ChunkRef, Doc, Value, VirtualRef, encode_chain
 from arraylake_nb.errors import ConflictError, RefNotFoundError
 from arraylake_nb.storage import ChunkStorage
 
@@ -226,6 +226,8 @@ def _add_entry(entries: EntryBatch, seg: int, key: str, v: Change) -> None:
         entries.add(seg, key, None, None, None, None, None, True)
     elif isinstance(v, ChunkRef):
         entries.add(seg, key, v.digest, v.size, None, None, None, False)
+    elif isinstance(v, VirtualRef):
+        entries.add(seg, key, None, v.length, None, None, None, False, v.location, v.offset, v.fingerprint)
     else:
         assert isinstance(v, Doc)
         entries.add(seg, key, None, v.size, v.data, v.is_array, encode_chain(v.manifest) if v.is_array else None, False)

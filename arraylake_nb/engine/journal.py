@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from arraylake_nb.config import DURABILITY_MODES, check_durability
-from arraylake_nb.engine.values import DELETED, Chain, ChunkRef, Doc
+from arraylake_nb.engine.values import DELETED, Chain, ChunkRef, Doc, VirtualRef
 from arraylake_nb.errors import DiskFullError, SessionCommittedError, SessionError
 
 _FRAME = struct.Struct("<II")
@@ -62,7 +62,8 @@ _U32 = struct.Struct("<I")
 _LOG_MAGIC = b"\xa7\x1bJ\x01"
 _LOG_HEAD = struct.Struct("<4sII")  # magic, body length, crc32(length + body)
 _BODY_HEAD = struct.Struct("<QI")  # lamport, record count
-_SET_CHUNK, _SET_DOC, _DELETE, _DELETE_PREFIX, _EXPIRES, _MOVED, _ROLLBACK = 1, 2, 3, 4, 6, 7, 8
+_SET_CHUNK, _SET_DOC, _DELETE, _DELETE_PREFIX, _EXPIRES, _MOVED, _ROLLBACK, _SET_VIRTUAL = 1, 2, 3, 4, 6, 7, 8, 9
+_RANGE = struct.Struct("<QQ")
 
 # -- records ----------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,7 @@ class SetValue:
     """``key`` now holds ``value``."""
 
     key: str
-    value: ChunkRef | Doc
+    value: ChunkRef | VirtualRef | Doc
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +130,9 @@ def encode_record(record: Record) -> bytes:
         v = record.value
         if isinstance(v, ChunkRef):
             return bytes([_SET_CHUNK]) + _str(record.key) + v.digest + struct.pack("<Q", v.size)
+        if isinstance(v, VirtualRef):
+            return (bytes([_SET_VIRTUAL]) + _str(record.key) + _str(v.location) + _RANGE.pack(v.offset, v.length)
+                    + _str(v.fingerprint))
         if v.manifest is None:
             chain_part = b"\xff\xff\xff\xff"
         else:
@@ -157,6 +161,12 @@ def decode_record(payload: memoryview) -> Record:
         digest = bytes(payload[pos : pos + 16])
         (size,) = struct.unpack_from("<Q", payload, pos + 16)
         return SetValue(key, ChunkRef(digest, size))
+    if op == _SET_VIRTUAL:
+        key, pos = _read_str(payload, 1)
+        location, pos = _read_str(payload, pos)
+        offset, length = _RANGE.unpack_from(payload, pos)
+        fingerprint, _ = _read_str(payload, pos + _RANGE.size)
+        return SetValue(key, VirtualRef(location, offset, length, fingerprint))
     if op == _SET_DOC:
         key, pos = _read_str(payload, 1)
         (n,) = _U32.unpack_from(payload, pos)

@@ -10,7 +10,7 @@ import math
 import shutil
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from arraylake_nb.engine import keys as zkeys
@@ -19,9 +19,9 @@ from arraylake_nb.engine.metastore import Metastore
 from arraylake_nb.engine.progress import Progress, no_progress
 from arraylake_nb.engine.session import SessionView
 from arraylake_nb.engine.snapshot import SegmentCache
-from arraylake_nb.engine.values import ChunkRef, Doc, decode_chain
-from arraylake_nb.errors import SessionError
-from arraylake_nb.storage import ChunkStorage
+from arraylake_nb.engine.values import ChunkRef, Doc, VirtualRef, decode_chain
+from arraylake_nb.errors import SessionError, VirtualSourceError
+from arraylake_nb.storage import ChunkStorage, reader_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,12 @@ class FsckResult:
     stale_sessions
         Names of session folders whose session ended (committed, abandoned,
         expired), sorted; gc removes them.
+    checked_sources
+        Distinct sources (file and fingerprint) of virtual chunks of any commit or
+        live session, all checked.
+    bad_sources
+        Source location -> what is wrong with it (changed since referenced, or
+        unreachable) and an array referencing it.
     """
 
     checked_chunks: int
@@ -48,6 +54,8 @@ class FsckResult:
     corrupt: dict[str, str]
     unreachable_chunks: int
     stale_sessions: list[str]
+    checked_sources: int = 0
+    bad_sources: dict[str, str] = field(default_factory=dict)
 
 
 def folder_status(folder: SessionFolder, now: float) -> tuple[str, set[bytes]]:
@@ -87,6 +95,16 @@ def folder_status(folder: SessionFolder, now: float) -> tuple[str, set[bytes]]:
     return ("live" if expiration > now else "expired"), digests
 
 
+def folder_sources(folder: SessionFolder) -> dict[tuple[str, str], str]:
+    """The virtual sources (location, fingerprint) a session folder's logs name, with a key using each."""
+    sources: dict[tuple[str, str], str] = {}
+    for batch in folder.read_all():
+        for _, r in batch.stamped():
+            if isinstance(r, SetValue) and isinstance(r.value, VirtualRef):
+                sources.setdefault((r.value.location, r.value.fingerprint), r.key)
+    return sources
+
+
 class Maintenance:
     """Reachability, garbage collection and integrity checks of one repository.
 
@@ -121,12 +139,21 @@ class Maintenance:
         reference shadowed within one chain is still kept, because an older
         commit sees it (so this errs on the side of keeping data).
         """
+        segs, digests, _ = self._walk()
+        return segs, digests
+
+    def _walk(self) -> tuple[set[int], dict[bytes, str], dict[tuple[str, str], str]]:
+        """:meth:`reachable`, plus every virtual source (location, fingerprint) with an array using it.
+
+        Virtual chunks name bytes outside the repository: gc never touches them.
+        """
         todo: list[tuple[int, str | None]] = []
         for commit in self.metastore.all_commits():
             todo += [(s, None) for s, _ in decode_chain(commit.root_chain) or ()]
             todo += commit.delta_segments()
         segs: set[int] = set()
         digests: dict[bytes, str] = {}
+        sources: dict[tuple[str, str], str] = {}
         while todo:
             seg, array = todo.pop()
             if seg in segs:
@@ -135,9 +162,11 @@ class Maintenance:
             for key, v in self.cache.segment(seg).items():
                 if isinstance(v, ChunkRef):
                     digests.setdefault(v.digest, key if array is None else zkeys.join(array, key))
+                elif isinstance(v, VirtualRef):
+                    sources.setdefault((v.location, v.fingerprint), array if array is not None else key)
                 elif isinstance(v, Doc) and v.is_array and v.manifest:
                     todo += [(s, zkeys.node_path(key)) for s, _ in v.manifest]
-        return segs, digests
+        return segs, digests, sources
 
     def session_folders(self) -> list[SessionFolder]:
         """Every session folder on disk (not those being removed)."""
@@ -243,7 +272,7 @@ class Maintenance:
         FsckResult
             Missing and corrupt chunks by key, counts, and stale session folders.
         """
-        _, digests = self.reachable()
+        _, digests, sources = self._walk()
         now = time.time()
         stale = []
         for folder in self.session_folders():
@@ -251,6 +280,8 @@ class Maintenance:
             if status == "live":
                 for d in live_digests:
                     digests.setdefault(d, f"(uncommitted, session {folder.path.name})")
+                for source, key in folder_sources(folder).items():
+                    sources.setdefault(source, f"{key} (uncommitted, session {folder.path.name})")
             else:
                 stale.append(folder.path.name)
         missing: dict[str, str] = {}
@@ -264,4 +295,36 @@ class Maintenance:
                     corrupt[key] = digest.hex()
                 advance()
         on_disk = set(self.chunks.iter_digests())
-        return FsckResult(len(digests), missing, corrupt, len(on_disk - set(digests)), sorted(stale))
+        bad_sources = self.check_sources(sources, progress)
+        return FsckResult(len(digests), missing, corrupt, len(on_disk - set(digests)), sorted(stale),
+                          len(sources), bad_sources)
+
+    @staticmethod
+    def check_sources(sources: Mapping[tuple[str, str], str], progress: Progress | None = None) -> dict[str, str]:
+        """Which virtual sources changed since they were referenced, or cannot be reached.
+
+        Parameters
+        ----------
+        sources
+            (location, fingerprint) -> an array whose chunks point there.
+        progress
+            Reports one step per source (``progress(total, "Checking virtual sources")``).
+
+        Returns
+        -------
+        dict
+            Location -> what is wrong with it, naming the array.
+        """
+        bad: dict[str, str] = {}
+        with (progress or no_progress)(len(sources), "Checking virtual sources") as advance:
+            for (location, fingerprint), array in sources.items():
+                try:
+                    now = reader_for(location).fingerprint(location)
+                except VirtualSourceError as exc:
+                    bad[location] = f"unreachable ({exc}); referenced by array {array!r}"
+                else:
+                    if now != fingerprint:
+                        bad[location] = (f"changed since it was referenced by array {array!r} "
+                                         f"(it was {fingerprint}, it is {now})")
+                advance()
+        return bad

@@ -10,6 +10,9 @@ Tables
               metadata document, chunk reference, or array document with its
               manifest chain) and array manifest segments (chunk key relative
               to the array -> chunk reference). ``deleted`` rows are tombstones.
+              A virtual chunk (a byte range of another file) has no digest:
+              ``vloc``, ``voff`` and ``size`` locate it and ``vfp`` is the
+              fingerprint its source had when it was referenced.
 ``sessions``  write sessions that have been persisted (on first write, or when
               created or joined explicitly).
 
@@ -53,7 +56,8 @@ _SCHEMA = [
         created_at DOUBLE, author_name VARCHAR, author_email VARCHAR, set_seq BIGINT NOT NULL DEFAULT 0)""",
     """CREATE TABLE IF NOT EXISTS entries (
         seg UBIGINT NOT NULL, key VARCHAR NOT NULL, digest BLOB, size BIGINT, doc BLOB,
-        is_array BOOLEAN, chain VARCHAR, deleted BOOLEAN NOT NULL)""",
+        is_array BOOLEAN, chain VARCHAR, deleted BOOLEAN NOT NULL,
+        vloc VARCHAR, voff BIGINT, vfp VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS sessions (
         id VARCHAR NOT NULL, branch VARCHAR, base_commit VARCHAR, author_name VARCHAR,
         author_email VARCHAR, message VARCHAR, start_time DOUBLE, expiration DOUBLE,
@@ -64,7 +68,11 @@ _COMMIT_COLUMNS = (
     "id, seq, depth, parent_id, session_id, message, author_name, author_email, created_at, "
     "root_chain, deltas, metadata, branch, inline_segments"
 )
-_ENTRY_COLUMNS = "seg, key, digest, size, doc, is_array, chain, deleted"
+_ENTRY_COLUMNS = "seg, key, digest, size, doc, is_array, chain, deleted, vloc, voff, vfp"
+# Columns added after schema version 1 was first released; a repository made
+# before gets them when this version first opens it (adding a column of NULLs
+# rewrites nothing).
+_ADDED_ENTRY_COLUMNS = (("vloc", "VARCHAR"), ("voff", "BIGINT"), ("vfp", "VARCHAR"))
 # A branch's tip is the newest commit made on it since its ref row was last
 # set, else the commit the ref row names: a commit is then a single INSERT,
 # with no UPDATE of the ref (the lease makes check-and-insert atomic).
@@ -220,10 +228,14 @@ class EntryBatch:
     is_array: list[bool | None] = field(default_factory=list)
     chain: list[str | None] = field(default_factory=list)
     deleted: list[bool] = field(default_factory=list)
+    vloc: list[str | None] = field(default_factory=list)
+    voff: list[int | None] = field(default_factory=list)
+    vfp: list[str | None] = field(default_factory=list)
 
     def add(self, seg: int, key: str, digest: bytes | None, size: int | None, doc: bytes | None,
-            is_array: bool | None, chain: str | None, deleted: bool) -> None:
-        """Append one row (one value per column)."""
+            is_array: bool | None, chain: str | None, deleted: bool,
+            vloc: str | None = None, voff: int | None = None, vfp: str | None = None) -> None:
+        """Append one row (one value per column; the ``v*`` ones only for a virtual chunk)."""
         self.seg.append(seg)
         self.key.append(key)
         self.digest.append(digest)
@@ -232,6 +244,9 @@ class EntryBatch:
         self.is_array.append(is_array)
         self.chain.append(chain)
         self.deleted.append(deleted)
+        self.vloc.append(vloc)
+        self.voff.append(voff)
+        self.vfp.append(vfp)
 
     def __len__(self) -> int:
         return len(self.seg)
@@ -258,6 +273,7 @@ class Metastore:
         # process can have changed them, and this process changes them only here.
         self._refs: tuple[int, list[RefRow]] | None = None
         self._seq: tuple[int, int] | None = None
+        self._schema_epoch = -1
 
     @property
     def epoch(self) -> int:
@@ -278,6 +294,9 @@ class Metastore:
         """
         try:
             with self.lease.connection() as con:
+                if self._schema_epoch != self.lease.epoch:
+                    self._upgrade(con)
+                    self._schema_epoch = self.lease.epoch
                 yield con
         except MetastoreDamagedError:
             self.lease.release()  # an inner block mapped it; drop the connection here too
@@ -289,6 +308,17 @@ class Metastore:
             # Close the file, so that one restored from a backup is opened afresh.
             self.lease.release()
             raise self._damaged(damage) from damage
+
+    @staticmethod
+    def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
+        """Add the columns a repository made by an earlier version lacks (checked once per opening)."""
+        have = {r[0] for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'entries'").fetchall()}
+        if not have:
+            return  # a repository being created: initialize() makes the full table
+        for name, kind in _ADDED_ENTRY_COLUMNS:
+            if name not in have:
+                con.execute(f"ALTER TABLE entries ADD COLUMN IF NOT EXISTS {name} {kind}")
 
     def _damaged(self, exc: duckdb.Error) -> MetastoreDamagedError:
         repo = self.path.parent
@@ -495,14 +525,15 @@ class Metastore:
                 ).fetchone()
                 return row[0] if row and row[0] is not None else b""
             return con.execute(
-                "SELECT key, digest, size, doc, is_array, chain, deleted FROM entries WHERE seg = ?", [seg]
+                "SELECT key, digest, size, doc, is_array, chain, deleted, vloc, voff, vfp FROM entries WHERE seg = ?",
+                [seg],
             ).fetchnumpy()
 
     def lookup(self, segs: Sequence[int], key: str) -> list[tuple[Any, ...]]:
         """Rows for ``key`` in any of the (table-stored) ``segs``."""
         with self.connection() as con:
             return con.execute(
-                "SELECT seg, digest, size, doc, is_array, chain, deleted FROM entries "
+                "SELECT seg, digest, size, doc, is_array, chain, deleted, vloc, voff, vfp FROM entries "
                 "WHERE seg IN (SELECT unnest(?::UBIGINT[])) AND key = ?",
                 [list(segs), key],
             ).fetchall()
@@ -558,10 +589,13 @@ class Metastore:
                 "digest": np.asarray(e.digest, dtype=object)[idx],
                 "size": np.asarray([-1 if s is None else s for s in e.size], dtype=np.int64)[idx],
                 "deleted": np.asarray(e.deleted, dtype=bool)[idx],
+                "vloc": np.asarray(e.vloc, dtype=object)[idx],
+                "voff": np.asarray([-1 if o is None else o for o in e.voff], dtype=np.int64)[idx],
+                "vfp": np.asarray(e.vfp, dtype=object)[idx],
             }
             con.execute(
-                "INSERT INTO entries (seg, key, digest, size, deleted) "
-                "SELECT seg, key, digest, nullif(size, -1), deleted FROM frame"
+                "INSERT INTO entries (seg, key, digest, size, deleted, vloc, voff, vfp) "
+                "SELECT seg, key, digest, nullif(size, -1), deleted, vloc, nullif(voff, -1), vfp FROM frame"
             )
         for start in range(0, len(rich), _BULK_ROWS):
             self._insert_values(con, e, rich[start : start + _BULK_ROWS])
@@ -569,8 +603,9 @@ class Metastore:
     def _insert_values(self, con: duckdb.DuckDBPyConnection, e: EntryBatch, rows: Sequence[int]) -> None:
         params: list[Any] = []
         for i in rows:
-            params += [e.seg[i], e.key[i], e.digest[i], e.size[i], e.doc[i], e.is_array[i], e.chain[i], e.deleted[i]]
-        placeholders = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows))
+            params += [e.seg[i], e.key[i], e.digest[i], e.size[i], e.doc[i], e.is_array[i], e.chain[i], e.deleted[i],
+                       e.vloc[i], e.voff[i], e.vfp[i]]
+        placeholders = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows))
         con.execute(f"INSERT INTO entries ({_ENTRY_COLUMNS}) VALUES {placeholders}", params)
 
     # -- sessions -------------------------------------------------------

@@ -31,7 +31,7 @@ from arraylake_nb.engine.journal import (
 )
 from arraylake_nb.engine.metastore import SessionRecord
 from arraylake_nb.engine.snapshot import Manifest, Snapshot
-from arraylake_nb.engine.values import DELETED, EMPTY_CHAIN, Chain, Change, ChunkRef, Doc, Value
+from arraylake_nb.engine.values import CHUNK_VALUE_TYPES, DELETED, EMPTY_CHAIN, Chain, Change, Doc, Value
 from arraylake_nb.errors import (
     InvalidMoveError,
     NodeExistsError,
@@ -446,7 +446,7 @@ class SessionView:
     # -- writing --------------------------------------------------------
     def set(self, key: str, value: Value) -> None:
         """Record that ``key`` now holds ``value`` (chunk bytes already stored)."""
-        if isinstance(value, ChunkRef):
+        if isinstance(value, CHUNK_VALUE_TYPES):
             self._check_not_moved(key, self.owner(key))
         records: list[Record] = []
         if isinstance(value, Doc):
@@ -455,6 +455,32 @@ class SessionView:
             records += self._unbind_if_array_lost(key, value)
         records.append(SetValue(key, value))
         self._write(records)
+
+    def set_many(self, items: Iterable[tuple[str, Value]]) -> None:
+        """Record several keys at once, in one durable batch: all land or none does.
+
+        Array documents may come in the same batch as their chunks (what adding
+        a virtual dataset writes); the chunks then belong to those arrays.
+
+        Parameters
+        ----------
+        items
+            ``(key, value)`` pairs, written in order (chunk bytes already stored).
+        """
+        items = list(items)
+        new_arrays = {zkeys.node_path(k) for k, v in items if isinstance(v, Doc) and v.is_array}
+        with self.lock:
+            self.sync()
+            records: list[Record] = []
+            for key, value in items:
+                if isinstance(value, Doc):
+                    if value.is_array:
+                        value = Doc(value.data, True, self._chain_for_new_doc(key))
+                    records += self._unbind_if_array_lost(key, value)
+                elif not any(a in new_arrays for a in zkeys.ancestors(key)):
+                    self._check_not_moved(key, self.owner(key))
+                records.append(SetValue(key, value))
+            self._write(records)
 
     def delete(self, key: str) -> None:
         """Record that ``key`` is deleted; deleting a missing key is not an error.
@@ -616,7 +642,7 @@ class SessionView:
             return prior.manifest
         if prior is DELETED or (prior is None and self.overlay.covered(key)):
             return EMPTY_CHAIN
-        if isinstance(prior, (Doc, ChunkRef)):
+        if isinstance(prior, (Doc, *CHUNK_VALUE_TYPES)):
             return EMPTY_CHAIN
         return None
 

@@ -25,6 +25,7 @@ from arraylake_nb.engine.values import (
     ChunkRef,
     Doc,
     Value,
+    VirtualRef,
     chain_size,
     decode_chain,
 )
@@ -48,25 +49,33 @@ def decode_table_segment(columns: dict) -> dict[str, Change]:
     sizes = columns["size"].tolist()
     is_array = columns["is_array"].tolist()
     chains = columns["chain"].tolist()
+    vlocs = columns["vloc"].tolist()
+    voffs = columns["voff"].tolist()
+    vfps = columns["vfp"].tolist()
     for i, key in enumerate(keys):
         if deleted[i]:
             out[key] = DELETED
         elif docs[i] is not None:
             arr = bool(is_array[i]) if is_array[i] is not None else False
             out[key] = Doc(bytes(docs[i]), arr, decode_chain(chains[i]) if arr else None)
+        elif vlocs[i] is not None:
+            out[key] = VirtualRef(vlocs[i], int(voffs[i]), int(sizes[i]), vfps[i])
         else:
             out[key] = ChunkRef(bytes(digests[i]), int(sizes[i]))
     return out
 
 
 def decode_table_row(digest: bytes | None, size: int | None, doc: bytes | None, is_array: bool | None,
-                     chain: str | None, deleted: bool) -> Change:
+                     chain: str | None, deleted: bool, vloc: str | None = None, voff: int | None = None,
+                     vfp: str | None = None) -> Change:
     """Decode one ``entries`` row (without its segment and key) into a change."""
     if deleted:
         return DELETED
     if doc is not None:
         arr = bool(is_array)
         return Doc(bytes(doc), arr, decode_chain(chain) if arr else None)
+    if vloc is not None:
+        return VirtualRef(vloc, int(voff), int(size), vfp)  # type: ignore[arg-type]
     return ChunkRef(bytes(digest), int(size))
 
 
@@ -166,7 +175,7 @@ class Manifest:
             self._whole = self._cache.resolve(self.chain)
         return self._whole
 
-    def get(self, rel_key: str) -> ChunkRef | None:
+    def get(self, rel_key: str) -> ChunkRef | VirtualRef | None:
         """The chunk reference at ``rel_key``, or None if the array has no such chunk.
 
         Parameters
@@ -179,9 +188,9 @@ class Manifest:
         if self._whole is None and chain_size(self.chain) > LARGE_CHAIN:
             return self._lookup(rel_key)
         v = self._entries().get(rel_key)
-        return v if isinstance(v, ChunkRef) else None
+        return v if isinstance(v, (ChunkRef, VirtualRef)) else None
 
-    def _lookup(self, rel_key: str) -> ChunkRef | None:
+    def _lookup(self, rel_key: str) -> ChunkRef | VirtualRef | None:
         # Small (inline) and already-decoded segments answer from memory; the
         # large table-stored ones are asked in one query. Newest segment wins.
         table_segs = []
@@ -200,7 +209,7 @@ class Manifest:
                 v = self._cache.segment(seg).get(rel_key)  # type: ignore[assignment]
                 if v is None:
                     continue
-            return v if isinstance(v, ChunkRef) else None
+            return v if isinstance(v, (ChunkRef, VirtualRef)) else None
         return None
 
     def items(self) -> Iterator[tuple[str, Value]]:

@@ -1,6 +1,7 @@
 """The values a key can hold in a snapshot or a session.
 
-``ChunkRef`` points at bytes in the chunk store; ``Doc`` holds a metadata
+``ChunkRef`` points at bytes in the chunk store; ``VirtualRef`` points at a
+byte range of a file outside the repository (a virtual dataset); ``Doc`` holds a metadata
 document inline (and, for arrays, the manifest chain of the array's chunk
 references); ``DELETED`` marks a key removed by a session or a segment.
 
@@ -28,6 +29,27 @@ class ChunkRef:
 
     digest: bytes
     size: int
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualRef:
+    """A chunk held in ``length`` bytes at ``offset`` of another file (a virtual chunk).
+
+    ``location`` is a normalised URI (``file:///abs/path``, ``http(s)://...``,
+    ``s3://bucket/key``); ``fingerprint`` is what the source looked like when it
+    was referenced (size and mtime of a file, ETag or Last-Modified of an
+    object), checked on every read so a changed source never yields wrong data.
+    """
+
+    location: str
+    offset: int
+    length: int
+    fingerprint: str
+
+    @property
+    def size(self) -> int:
+        """The chunk's length in bytes (its size as zarr sees it)."""
+        return self.length
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +101,11 @@ class _Deleted:
 
 DELETED: Final = _Deleted()
 
-Value = ChunkRef | Doc
-Change = ChunkRef | Doc | _Deleted
+#: What a chunk key can hold: bytes in the chunk store, or a byte range of another file.
+ChunkValue = ChunkRef | VirtualRef
+CHUNK_VALUE_TYPES: Final = (ChunkRef, VirtualRef)
+Value = ChunkRef | VirtualRef | Doc
+Change = ChunkRef | VirtualRef | Doc | _Deleted
 
 
 def chain_size(chain: Chain) -> int:

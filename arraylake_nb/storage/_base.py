@@ -1,9 +1,11 @@
-"""The chunk-storage protocol every backend implements."""
+"""The protocols storage backends implement: chunk storage, and byte ranges of other files."""
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+from arraylake_nb.errors import VirtualSourceChangedError, VirtualSourceMissingError
 
 
 def slice_range(data: bytes, start: int, end: int | None = None) -> bytes:
@@ -92,3 +94,93 @@ class ChunkStorage(abc.ABC):
     @abc.abstractmethod
     def sync(self, digests: Iterable[bytes]) -> None:
         """Make the named chunks durable (``"commit"`` durability, before a commit becomes visible)."""
+
+
+#: What a read is of, for error messages: text, or a callable giving it (called only on error).
+What = str | Callable[[], str]
+
+
+class ByteRangeReader(abc.ABC):
+    """Byte ranges of files outside the repository: the sources of virtual chunks.
+
+    A source is named by a normalised URI (see :func:`arraylake_nb.storage.normalize_location`).
+    When a chunk is referenced, :meth:`fingerprint` records what the source
+    looks like; every read passes that fingerprint back and fails rather than
+    return bytes of a source that changed since. Every method is blocking and
+    thread-safe.
+
+    Attributes
+    ----------
+    schemes
+        The URI schemes this backend reads (``("file",)``, ``("http", "https")``, ...).
+    """
+
+    schemes: tuple[str, ...]
+
+    @abc.abstractmethod
+    def fingerprint(self, location: str) -> str:
+        """What the source at ``location`` looks like now (size and mtime, ETag, ...).
+
+        Raises :class:`~arraylake_nb.errors.VirtualSourceMissingError` if it does not exist
+        or cannot be reached.
+        """
+
+    @abc.abstractmethod
+    def size(self, location: str) -> int:
+        """The source's length in bytes now (:class:`~arraylake_nb.errors.VirtualSourceMissingError` if gone)."""
+
+    @abc.abstractmethod
+    def read_ranges(self, location: str, ranges: Sequence[tuple[int, int]], fingerprint: str,
+                    what: What = "") -> list[bytes]:
+        """The bytes of each ``(offset, length)`` range of one source, read concurrently.
+
+        Parameters
+        ----------
+        location
+            The source's URI.
+        ranges
+            ``(offset, length)`` pairs.
+        fingerprint
+            What :meth:`fingerprint` said when the ranges were referenced.
+        what
+            Names the data being read in error messages (e.g. the array and chunk); a
+            callable is called only when an error is raised (naming costs a lookup).
+
+        Raises
+        ------
+        VirtualSourceChangedError
+            If the source no longer matches ``fingerprint`` or is shorter than a range.
+        VirtualSourceMissingError
+            If the source is gone or cannot be reached.
+        """
+
+    def read(self, location: str, offset: int, length: int, fingerprint: str, what: What = "") -> bytes:
+        """The bytes of one range (see :meth:`read_ranges`)."""
+        return self.read_ranges(location, [(offset, length)], fingerprint, what)[0]
+
+
+def _of(what: What) -> str:
+    name = what() if callable(what) else what
+    return f" of {name}" if name else ""
+
+
+def changed_error(location: str, what: What, detail: str) -> VirtualSourceChangedError:
+    """The error a reader raises for a source that changed since it was referenced."""
+    of = _of(what)
+    return VirtualSourceChangedError(
+        f"The source {location}{of} changed since it was referenced ({detail}), so its bytes are not "
+        "returned: they may no longer be the data that was referenced. Restore the original file, or "
+        "reference the new one again (e.g. delete the array and call repo.add_virtual_netcdf(...) again) "
+        "and commit.",
+        location=location,
+    )
+
+
+def missing_error(location: str, what: What, detail: str) -> VirtualSourceMissingError:
+    """The error a reader raises for a source that is gone or unreachable."""
+    of = _of(what)
+    return VirtualSourceMissingError(
+        f"The source {location}{of} cannot be read ({detail}). Restore the file or make the server "
+        "reachable, or delete the virtual array from the repository.",
+        location=location,
+    )

@@ -32,9 +32,9 @@ from arraylake_nb.engine import keys as zkeys
 from arraylake_nb.engine.progress import Progress
 from arraylake_nb.engine.repository import RepoEngine
 from arraylake_nb.engine.session import READ_ONLY_MESSAGE, SessionView
-from arraylake_nb.engine.values import ChunkRef, Doc, Value
+from arraylake_nb.engine.values import ChunkRef, Doc, Value, VirtualRef
 from arraylake_nb.errors import ReadOnlyError, SessionError, SessionNotFoundError
-from arraylake_nb.storage import slice_range
+from arraylake_nb.storage import reader_for, slice_range
 
 T = TypeVar("T")
 
@@ -227,8 +227,23 @@ class ArraylakeStore(Store):
         v = self._value(key)
         if v is None:
             return None
-        data = v.data if isinstance(v, Doc) else self.engine.chunks.get(v.digest, key)
+        if isinstance(v, Doc):
+            data = v.data
+        elif isinstance(v, VirtualRef):
+            data = self._read_virtual(key, v)
+        else:
+            data = self.engine.chunks.get(v.digest, key)
         return _slice(data, byte_range)
+
+    def _read_virtual(self, key: str, ref: VirtualRef) -> bytes:
+        state = self._state()
+
+        def what() -> str:  # only when a read fails: finding the array costs lookups
+            owner = state.owner(key)
+            rel = key[len(owner) + 1 :] if owner else key
+            return f"array {owner!r} (chunk {rel})" if owner is not None else f"key {key!r}"
+
+        return reader_for(ref.location).read(ref.location, ref.offset, ref.length, ref.fingerprint, what)
 
     def get_sync(
         self, key: str, *, prototype: BufferPrototype | None = None, byte_range: ByteRequest | None = None

@@ -24,6 +24,7 @@ def _entry(n: TreeNode) -> dict[str, Any]:
         "dtype": n.dtype,
         "chunks": None if n.chunks is None else list(n.chunks),
         "has_children": n.has_children,
+        "virtual_sources": list(n.virtual_sources),
     }
 
 
@@ -152,6 +153,7 @@ def node_info(repo: Repo, ref: str | None = None, path: str = "") -> dict[str, A
         "name": node.name,
         "kind": node.kind,
         "has_children": node.has_children,
+        "virtual_sources": list(node.virtual_sources),
         "attributes": plain(attributes),
         "array": array,
     }

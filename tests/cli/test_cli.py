@@ -58,7 +58,7 @@ def test_read_commands_text_and_json(filled, client: Client, capsys) -> None:
     assert tree["type"] == "tree"
     assert tree["root"]["children"][0]["children"][0] == {
         "type": "tree_node", "name": "t", "path": "atlantic/t", "kind": "array", "shape": [4], "dtype": "float32",
-        "chunks": [2], "has_children": False, "children": [],
+        "chunks": [2], "has_children": False, "virtual_sources": [], "children": [],
     }
     assert "🇦 t (4,) float32" in run(capsys, client.root, "tree", "org/cli", "--ref", "v1")[1]
     diff = json.loads(run(capsys, client.root, "--output", "json", "diff", "org/cli", "v1")[1])

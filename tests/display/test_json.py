@@ -247,7 +247,8 @@ def test_tree(history) -> None:
     assert [c["path"] for c in root["children"]] == ["north", "fresh"]  # groups before arrays
     north, fresh = root["children"]
     assert fresh == {"type": "tree_node", "name": "fresh", "path": "fresh", "kind": "array", "shape": [3],
-                     "dtype": "int16", "chunks": [1], "has_children": False, "children": []}
+                     "dtype": "int16", "chunks": [1], "has_children": False, "virtual_sources": [],
+                     "children": []}
     assert [c["path"] for c in north["children"]] == ["north/temperature"]
     temperature = north["children"][0]
     assert temperature["shape"] == [4, 4] and temperature["dtype"] == "float32"
