@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import warnings
 from typing import Any
 
 import traitlets
 
-from arraylake_nb import views
+from arraylake_nb import display, views
 from arraylake_nb.api.repo import Repo
 from arraylake_nb.widgets._base import RefsPanel, bundle, refresh_live_panels
 from arraylake_nb.widgets.tree_panel import preview_reply, ref_and_path
@@ -136,7 +137,7 @@ class TimeTravel(RefsPanel):
             else:
                 h = views.array_history(self._repo, self.path, self.ref)
                 rows = "".join(
-                    f"<li><code>{e(v['short_id'])}</code> {e(v['time'] or '')} {e(v['message'])}"
+                    f"<li><code>{e(v['short_id'])}</code> {e(_when(v['time_ts']))} {e(v['message'])}"
                     f" (shape {e(str(tuple(v['shape'])) if v['shape'] is not None else 'deleted')})</li>"
                     for v in h["versions"]
                 )
@@ -145,3 +146,8 @@ class TimeTravel(RefsPanel):
         except Exception as error:  # noqa: BLE001 - the fallback shows the error instead
             fallback = f"<code>{e(repr(self))}: {e(str(error))}</code>"
         return {**data, "text/plain": repr(self), "text/html": fallback}, metadata
+
+
+def _when(ts: float | None) -> str:
+    """A commit time as every other rendering shows it (local zone, seconds, how long ago)."""
+    return "" if ts is None else display.human_time(dt.datetime.fromtimestamp(ts, dt.UTC), with_zone=True)

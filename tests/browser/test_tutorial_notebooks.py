@@ -20,7 +20,7 @@ NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("0*.ipynb"))
 
 
 def test_the_tutorials_are_found():
-    assert [p.name[:3] for p in NOTEBOOKS] == ["01-", "02-", "03-", "04-", "05-"]
+    assert [p.name[:3] for p in NOTEBOOKS] == ["01-", "02-", "03-", "04-", "05-", "06-"]
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
