@@ -49,7 +49,9 @@ API_PREFIX = "arraylake-nb/api"
 AUTH_RESOURCE = "arraylake_nb"
 #: Longest a watch request waits for a change before answering "unchanged".
 MAX_WATCH_SECONDS = 30.0
-WATCH_INTERVAL = 0.25
+#: Longest a watch request waits for the token to stop moving.
+MAX_SETTLE_SECONDS = 10.0
+WATCH_INTERVAL = 0.1
 #: Keys of a session looked at to name its changed nodes in ``GET .../sessions`` (the count is exact).
 SESSION_KEYS = 1000
 
@@ -163,6 +165,16 @@ class Base(APIHandler):
         except ValueError:
             raise BadRequest(f"Query parameter {key!r} must be an integer, got {raw!r}.") from None
 
+    def seconds(self, key: str, default: float, most: float) -> float:
+        raw = self.text(key)
+        try:
+            value = default if raw is None else float(raw)
+        except ValueError:
+            value = -1.0
+        if not 0 <= value <= most:  # also NaN
+            raise BadRequest(f"Query parameter {key!r} must be a number of seconds between 0 and {most:g}, got {raw!r}.")
+        return value
+
     def body(self) -> dict[str, Any]:
         try:
             doc = json.loads(self.request.body or b"{}")
@@ -255,24 +267,35 @@ class RepoHandler(Base):
 
 
 class RepoWatchHandler(Base):
-    """``GET repos/{org}/{name}/watch?since=&timeout=``: wait (at most ``timeout`` s) for the token to change."""
+    """``GET repos/{org}/{name}/watch?since=&timeout=&settle=``: wait for the token to move, then settle.
+
+    With ``settle`` > 0 the answer waits until the token has stayed put for
+    that long, so a sidebar refreshes after a burst of commits rather than
+    in the middle of it: by then the writing process has given the metastore
+    back on its own (after a second of idleness), and the sidebar's reads
+    never make it reopen the file. If the token keeps moving, the change is
+    reported at ``timeout`` anyway, so a sidebar is never more than
+    ``timeout`` seconds behind.
+    """
 
     @tornado.web.authenticated
     @authorized
     @_errors
     async def get(self, org: str, name: str) -> None:
         since = self.text("since")
-        try:
-            timeout = float(self.text("timeout") or 0)
-        except ValueError:
-            raise BadRequest("Query parameter 'timeout' must be a number of seconds.") from None
-        if not 0 <= timeout <= MAX_WATCH_SECONDS:
-            raise BadRequest(f"Query parameter 'timeout' must be between 0 and {MAX_WATCH_SECONDS:g} seconds.")
+        timeout = self.seconds("timeout", 0.0, MAX_WATCH_SECONDS)
+        settle = self.seconds("settle", 0.0, MAX_SETTLE_SECONDS)
         repo = await self.run(self.ctx.open, f"{org}/{name}")
-        deadline = time.monotonic() + timeout
+        start = time.monotonic()
+        last, stable_since = since, start
         while True:
             token = await self.run(repo.change_token)
-            if token != since or time.monotonic() >= deadline:
+            now = time.monotonic()
+            if token != last:
+                last, stable_since = token, now
+            if token != since and (now - stable_since >= settle or now - start >= timeout):
+                break
+            if now - start >= timeout:
                 break
             await asyncio.sleep(WATCH_INTERVAL)
         self.reply({"token": token, "changed": token != since})

@@ -227,6 +227,33 @@ async def test_watch_token_moves_with_commits_not_with_reads(api, sidebar_root) 
     assert code == 400 and "between 0 and 30" in doc["message"]
 
 
+async def test_watch_settles_after_a_burst_of_commits(api, sidebar_root) -> None:
+    _, doc = await api(*OCEAN, "watch")
+    token = doc["token"]
+    finished: list[float] = []
+
+    def burst() -> None:
+        other = Client(root=sidebar_root).get_repo("earthmover/ocean")
+        for i in range(5):
+            other.root_group.attrs["n"] = i
+            other.commit(f"burst {i}")
+            time.sleep(0.2)
+        finished.append(time.monotonic())
+
+    writer = threading.Thread(target=burst)
+    writer.start()
+    code, doc = await api(*OCEAN, "watch", params={"since": token, "timeout": 20, "settle": 1.5})
+    answered = time.monotonic()
+    writer.join()
+    assert code == 200 and doc["changed"] is True
+    # Not in the middle of the burst: after its last commit, once the token stood still for 1.5 s.
+    assert finished and answered - finished[0] > 1.0, answered - finished[0]
+    _, page = await api(*OCEAN, "history", params={"limit": 1})
+    assert page["rows"][0]["message"] == "burst 4"
+    code, doc = await api(*OCEAN, "watch", params={"settle": "soon"})
+    assert code == 400 and "'settle' must be a number of seconds" in doc["message"]
+
+
 async def test_a_session_write_elsewhere_moves_the_token(api, sidebar_root) -> None:
     _, doc = await api(*OCEAN, "watch")
     other = Client(root=sidebar_root).get_repo("earthmover/ocean")
@@ -253,8 +280,9 @@ async def test_the_server_never_holds_a_metastore_after_a_request(api, sidebar_r
     # Another process, ready before the requests, tries to read the metastore without waiting at all
     # right after each reply: it can only succeed if the server gave the file back.
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    child = subprocess.Popen(  # noqa: ASYNC220 - a long-lived peer process, talked to off the loop below[sys.executable, "-c", _HOLDER_CHECK, str(sidebar_root)], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True, env=env)
+    # A long-lived peer process, talked to off the event loop below.
+    child = subprocess.Popen([sys.executable, "-c", _HOLDER_CHECK, str(sidebar_root)],  # noqa: ASYNC220
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     try:
         child.stdin.write("warm-up\n")
         child.stdin.flush()
