@@ -15,7 +15,7 @@ from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-WIDGETS = ["status_panel"]  # keep in step with js/build.mjs
+WIDGETS = ["status_panel", "tree_panel"]  # keep in step with js/build.mjs
 
 
 class JsBuildHook(BuildHookInterface):
@@ -36,7 +36,9 @@ class JsBuildHook(BuildHookInterface):
             if missing:
                 raise RuntimeError(f"arraylake_nb: no js/ folder and no built front end ({', '.join(missing)}).")
             return
-        sources = [p for p in js.rglob("*") if p.is_file() and "node_modules" not in p.parts]
+        # js/lab/ is the JupyterLab sidebar, built by the jupyter-builder hook (pyproject.toml).
+        sources = [p for p in js.rglob("*")
+                   if p.is_file() and "node_modules" not in p.parts and p.relative_to(js).parts[0] != "lab"]
         newest = max(p.stat().st_mtime for p in sources)
         if all(b.exists() and b.stat().st_mtime >= newest for b in bundles):
             return
