@@ -269,13 +269,13 @@ class RepoHandler(Base):
 class RepoWatchHandler(Base):
     """``GET repos/{org}/{name}/watch?since=&timeout=&settle=``: wait for the token to move, then settle.
 
-    With ``settle`` > 0 the answer waits until the token has stayed put for
-    that long, so a sidebar refreshes after a burst of commits rather than
-    in the middle of it: by then the writing process has given the metastore
-    back on its own (after a second of idleness), and the sidebar's reads
-    never make it reopen the file. If the token keeps moving, the change is
-    reported at ``timeout`` anyway, so a sidebar is never more than
-    ``timeout`` seconds behind.
+    With ``settle`` > 0 the answer waits until the token has stood still for
+    that long (``"settled": true``), so a sidebar refreshes after a burst of
+    commits rather than in the middle of it: by then the writing process has
+    given the metastore back on its own (after a second of idleness), and the
+    sidebar's reads never make it reopen the file. At ``timeout`` it answers
+    anyway; ``"settled": false`` then tells a sidebar that commits are still
+    landing, and it decides how stale it may get before refreshing regardless.
     """
 
     @tornado.web.authenticated
@@ -293,12 +293,11 @@ class RepoWatchHandler(Base):
             now = time.monotonic()
             if token != last:
                 last, stable_since = token, now
-            if token != since and (now - stable_since >= settle or now - start >= timeout):
-                break
-            if now - start >= timeout:
+            settled = now - stable_since >= settle
+            if (token != since and settled) or now - start >= timeout:
                 break
             await asyncio.sleep(WATCH_INTERVAL)
-        self.reply({"token": token, "changed": token != since})
+        self.reply({"token": token, "changed": token != since, "settled": settled})
 
 
 class HistoryHandler(Base):

@@ -204,7 +204,7 @@ async def test_watch_token_moves_with_commits_not_with_reads(api, sidebar_root) 
     for route in ("history", "sessions", "branches", "tree"):
         await api(*OCEAN, route)
     _, doc = await api(*OCEAN, "watch", params={"since": token})
-    assert doc == {"token": token, "changed": False}
+    assert doc == {"token": token, "changed": False, "settled": True}
 
     def commit_later() -> None:
         time.sleep(0.5)
@@ -242,10 +242,14 @@ async def test_watch_settles_after_a_burst_of_commits(api, sidebar_root) -> None
 
     writer = threading.Thread(target=burst)
     writer.start()
+    # Asked with a short timeout in the middle of the burst: changed, but not settled.
+    await asyncio.sleep(0.3)
+    code, doc = await api(*OCEAN, "watch", params={"since": token, "timeout": 0.3, "settle": 1.5})
+    assert code == 200 and doc["changed"] is True and doc["settled"] is False
     code, doc = await api(*OCEAN, "watch", params={"since": token, "timeout": 20, "settle": 1.5})
     answered = time.monotonic()
     writer.join()
-    assert code == 200 and doc["changed"] is True
+    assert code == 200 and doc["changed"] is True and doc["settled"] is True
     # Not in the middle of the burst: after its last commit, once the token stood still for 1.5 s.
     assert finished and answered - finished[0] > 1.0, answered - finished[0]
     _, page = await api(*OCEAN, "history", params={"limit": 1})
