@@ -921,6 +921,8 @@ class AsyncRepo:
         return self._repo.store
 
     ping = _in_thread("ping")
+    release = _in_thread("release")
+    change_token = _in_thread("change_token")
     checkout = _in_thread("checkout")
     commit = _in_thread("commit")
     fast_forward = _in_thread("fast_forward")
