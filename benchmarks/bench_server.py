@@ -17,6 +17,8 @@ Run:  python benchmarks/bench_server.py [--quick]
    them) and 1.2 s apart (a notebook's pace: it gives the file back between them anyway).
 2. Server memory (RSS) with 100 repositories under the root: started, after ``GET repos``
    and ``GET watch``, after every repository's summary, and after that again.
+3. The sidebar's first history page of a 10,000-commit repository over HTTP (the history
+   bench_views.py builds and caches), against ``views.history_page`` in this process.
 """
 
 from __future__ import annotations
@@ -223,6 +225,51 @@ def memory(work: Path, repos: int) -> None:
         server.stop()
 
 
+def history_over_http(work: Path, n_commits: int, reps: int) -> None:
+    from bench_views import history_repo
+
+    from arraylake_nb import views
+
+    client, _ = history_repo(n_commits, rebuild=False)
+    server = Server(client.root, work)
+    try:
+        route = "repos/bench/history/history"
+        rows = []
+        t = time.perf_counter()
+        first = server.get(f"{route}?limit=100")
+        rows.append(("first page, first request of the server process", time.perf_counter() - t, None))
+        assert first["total"] == n_commits and len(first["rows"]) == 100
+
+        def timed(path: str) -> float:
+            t = time.perf_counter()
+            server.get(path)
+            return time.perf_counter() - t
+
+        repo = client.get_repo("bench/history", checkout=False)
+        for label, path, call in (
+            ("first page, again", f"{route}?limit=100", lambda: views.history_page(repo, 0, 100)),
+            ("page at offset 5,000", f"{route}?offset=5000&limit=100", lambda: views.history_page(repo, 5000, 100)),
+            ("search 'feature-a commit 9'", f"{route}?search=feature-a%20commit%209&limit=100",
+             lambda: views.history_page(repo, 0, 100, "feature-a commit 9")),
+        ):
+            call()  # warm this process's layout cache like the server's
+            http = statistics.median(timed(path) for _ in range(reps))
+            direct = []
+            for _ in range(reps):
+                t = time.perf_counter()
+                call()
+                repo.release()  # as the server does after every request
+                direct.append(time.perf_counter() - t)
+            rows.append((label, http, statistics.median(direct)))
+        print(f"\nhistory of {n_commits:,} commits over HTTP (median of {reps}) vs views.history_page in-process")
+        print("| request | HTTP | in-process (+ release) |")
+        print("|---|---|---|")
+        for label, http, direct in rows:
+            print(f"| {label} | {http * 1e3:.1f} ms | {'-' if direct is None else f'{direct * 1e3:.1f} ms'} |")
+    finally:
+        server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds, fewer commits")
@@ -233,6 +280,7 @@ def main() -> None:
         print(f"load average at start: {os.getloadavg()[0]:.1f}")
         latency(work, rounds, n)
         memory(work, 20 if args.quick else 100)
+        history_over_http(work, 1000 if args.quick else 10_000, 3 if args.quick else 7)
         print(f"load average at end: {os.getloadavg()[0]:.1f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
