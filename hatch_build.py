@@ -42,7 +42,9 @@ class JsBuildHook(BuildHookInterface):
             if missing:
                 raise RuntimeError(f"arraylake_nb: no js/ folder and no built front end ({', '.join(missing)}).")
             return
-        sources = [p for p in js.rglob("*") if p.is_file() and "node_modules" not in p.parts]
+        # js/lab/ is the JupyterLab sidebar, built by the jupyter-builder hook (pyproject.toml).
+        sources = [p for p in js.rglob("*")
+                   if p.is_file() and "node_modules" not in p.parts and p.relative_to(js).parts[0] != "lab"]
         newest = max(p.stat().st_mtime for p in sources)
         if all(b.exists() and b.stat().st_mtime >= newest for b in bundles):
             return

@@ -224,6 +224,32 @@ class Repo:
         """Check that the metastore can be opened."""
         self._engine.metastore.info()
 
+    def release(self) -> None:
+        """Let other processes have the metastore now, rather than after a second of idleness.
+
+        The repository stays usable: the next call that needs the metastore
+        opens it again (15-50 ms). Long-lived readers that act now and then
+        (the Jupyter server's sidebar) call it after each request, so they
+        never hold the file while idle.
+        """
+        self._engine.metastore.lease.release()
+
+    def change_token(self) -> str:
+        """A short string that changes whenever commits, refs or sessions of this repository may have changed.
+
+        Cheap (a few file stats) and taking no lease, so polling it never
+        delays a writer in another process; reads leave it unchanged. Compare
+        it with the previous value to know when to refresh a view. It may also
+        move once without a visible change, when the process that wrote last
+        closes the metastore (DuckDB then folds its log into the file).
+
+        Returns
+        -------
+        str
+            24 hexadecimal characters.
+        """
+        return self._engine.change_token()
+
     # -- session plumbing -------------------------------------------------
     @property
     def _state(self) -> SessionView | None:
@@ -1117,6 +1143,8 @@ class AsyncRepo:
         return self._repo.store
 
     ping = _in_thread("ping")
+    release = _in_thread("release")
+    change_token = _in_thread("change_token")
     checkout = _in_thread("checkout")
     commit = _in_thread("commit")
     fast_forward = _in_thread("fast_forward")

@@ -20,6 +20,7 @@ Layout of a repository directory::
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import secrets
 import threading
@@ -67,6 +68,14 @@ def check_expires_in(expires_in_seconds: float) -> None:
         raise SessionError(
             f"expires_in must be positive and at most 7 days, got {expires_in_seconds / 86400:.2f} days."
         )
+
+
+def _stat_part(path: Path) -> str:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "-"
+    return f"{st.st_size}.{st.st_mtime_ns}"
 
 
 _ENGINES: dict[Path, RepoEngine] = {}
@@ -146,6 +155,32 @@ class RepoEngine:
         with _ENGINES_LOCK:
             _ENGINES[path] = eng
         return eng
+
+    def change_token(self) -> str:
+        """A token that changes whenever refs, commits or sessions may have changed; no lease taken.
+
+        It is built from the sizes and modification times of the metastore
+        (and its write-ahead log) and of the files in the session folders, so
+        any process's commit, ref change, new session or uncommitted write
+        changes it, while reads (which leave these files alone) do not. A
+        watcher can poll it as often as it likes without ever making a writer
+        wait for the metastore.
+        """
+        parts: list[str] = []
+        for name in (METASTORE_FILE, METASTORE_FILE + ".wal"):
+            parts.append(_stat_part(self.path / name))
+        try:
+            folders = [e for e in os.scandir(self.sessions_dir) if e.is_dir() and not e.name.startswith(".")]
+        except FileNotFoundError:
+            folders = []
+        for folder in sorted(folders, key=lambda e: e.name):
+            try:
+                files = sorted((f for f in os.scandir(folder.path) if f.name != "lock"), key=lambda f: f.name)
+            except FileNotFoundError:
+                continue  # removed while we looked: the metastore's stat changed too
+            parts.append(folder.name)
+            parts += (f"{f.name}:{_stat_part(Path(f.path))}" for f in files)
+        return hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
 
     def drop_caches(self) -> None:
         """Forget cached commits and snapshots (re-read from the metastore when next needed)."""
