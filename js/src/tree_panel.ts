@@ -18,6 +18,7 @@ interface Entry {
   dtype: string | null;
   chunks: number[] | null;
   has_children: boolean;
+  virtual_sources?: string[];
 }
 
 interface Children { children: Entry[]; truncated: number }
@@ -44,6 +45,7 @@ interface NodeInfo {
   kind: string;
   attributes: Record<string, unknown>;
   array: ArrayInfo | null;
+  virtual_sources?: string[];
 }
 
 interface Model {
@@ -56,6 +58,7 @@ interface Model {
 const PANEL_CSS = `
 .aln-tree .aln-head { display: flex; flex-wrap: wrap; gap: 4px 12px; align-items: center; margin-bottom: 6px; }
 .aln-tree .aln-repo { font-weight: 600; }
+.aln-tree ul.aln-sources { margin: 0; padding: 0; list-style: none; word-break: break-all; }
 .aln-tree .aln-body { display: flex; flex-wrap: wrap; gap: 10px; align-items: flex-start; }
 .aln-tree .aln-nodes { flex: 1 1 220px; min-width: 200px; max-height: 420px; overflow: auto; }
 .aln-tree .aln-details { flex: 2 1 300px; min-width: 260px; border-left: 1px solid var(--aln-border); padding-left: 10px; }
@@ -210,6 +213,9 @@ function render({ model, el: host }: RenderProps<Model>) {
       el("span", { class: "aln-toggle", "data-testid": "toggle" }, c.has_children ? (open ? "▾" : "▸") : ""),
       el("span", { class: "aln-name" }, c.name),
       el("span", { class: "aln-kind" }, c.kind),
+      c.virtual_sources?.length
+        ? el("span", { class: "aln-kind aln-virtual", title: `chunks read from ${c.virtual_sources.join(", ")}` }, "virtual")
+        : null,
       c.shape ? el("span", { class: "aln-sub" }, `${dims(c.shape)} ${c.dtype ?? ""}`) : null);
       row.tabIndex = 0;
       row.style.paddingLeft = indent(depth);
@@ -273,6 +279,11 @@ function render({ model, el: host }: RenderProps<Model>) {
         ["bytes stored", `${fmtBytes(a.bytes_stored)} (${fmtBytes(a.nbytes)} uncompressed)`],
       );
       if (a.dimension_names) pairs.push(["dimensions", a.dimension_names.map((d) => d ?? "–").join(", ")]);
+      if (info.virtual_sources?.length) {
+        // Chunks that are byte ranges of other files (referenced, not copied): name the files.
+        pairs.push(["virtual sources", el("ul", { class: "aln-sources", "data-testid": "virtual-sources" },
+          ...info.virtual_sources.map((u) => el("li", { class: "aln-mono" }, u)))]);
+      }
     }
     const nAttrs = Object.keys(info.attributes).length;
     const attrs = el("details", { "data-testid": "attributes" },

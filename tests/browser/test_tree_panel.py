@@ -112,3 +112,34 @@ def test_tree_panel_expands_selects_previews_and_changes_ref(lab, screenshot_dir
     panel.get_by_label("Ref").select_option("main")
     panel.locator(".aln-row[data-path='pacific']").wait_for(state="visible")
     assert lab.page_errors == []
+
+
+VIRTUAL_SETUP = """\
+import numpy as np, xarray as xr, tempfile, pathlib
+from arraylake_nb import Client
+from arraylake_nb.widgets import TreePanel
+source = pathlib.Path(tempfile.mkdtemp()) / "sst.nc"
+xr.Dataset({"sst": (("y", "x"), np.arange(12, dtype="f4").reshape(3, 4))}).to_netcdf(source, engine="h5netcdf")
+repo = Client().get_or_create_repo("widgets/virtual")
+repo.add_virtual_netcdf(source, "archive")
+repo.commit("Reference sst.nc")
+TreePanel(repo)"""
+
+
+def test_tree_panel_marks_virtual_arrays_and_names_their_source(lab, screenshot_dir):
+    _notebook(lab.server.root_dir / "tree_virtual.ipynb", VIRTUAL_SETUP)
+    lab.open_notebook("tree_virtual.ipynb")
+    (setup,) = lab.run_all()
+    assert not setup.tracebacks, setup.text
+    panel = lab.page.locator("[data-testid=tree-panel]")
+    panel.locator(".aln-row[data-path='archive'] [data-testid=toggle]").click()
+    row = panel.locator(".aln-row[data-path='archive/sst']")
+    row.wait_for(state="visible")
+    assert "virtual" in row.locator(".aln-virtual").inner_text()
+    row.click()
+    sources = panel.locator("[data-testid=virtual-sources]")
+    sources.wait_for(state="visible")
+    assert sources.inner_text().strip().endswith("sst.nc")
+    panel.locator("[data-testid=preview] canvas").wait_for()  # its values read from the file
+    panel.screenshot(path=str(screenshot_dir / "tree-panel-virtual-light.png"))
+    assert lab.page_errors == []
