@@ -113,6 +113,7 @@ class LabServer:
     base: Path
     theme: str = LIGHT
     extra_env: dict[str, str] = field(default_factory=dict)
+    extra_args: list[str] = field(default_factory=list)
     startup_timeout: float = 90.0
     port: int = 0
     token: str = ""
@@ -182,6 +183,7 @@ class LabServer:
             f"--ServerApp.root_dir={self.root_dir}",
             # window.jupyterapp, through which the page runs JupyterLab commands (as Galata does).
             "--LabApp.expose_app_in_browser=True",
+            *self.extra_args,
         ]
         log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self._log = log
@@ -379,6 +381,51 @@ _JS_WITHIN = """
 const within = (promise, ms, what) => Promise.race([promise, new Promise((_, reject) =>
   setTimeout(() => reject(new Error('timed out after ' + ms / 1000 + ' s waiting for ' + what)), ms))]);
 """
+
+
+_JS_CONTRAST = """
+const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+  const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+const blend = (top, bottom) => [0, 1, 2].map(i => top[i] * top[3] + bottom[i] * (1 - top[3])).concat([1]);
+const background = (el) => {
+  const layers = [];
+  for (let n = el; n && n.nodeType === 1; n = n.parentElement) {
+    const c = parse(getComputedStyle(n).backgroundColor);
+    if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+  }
+  let bg = [255, 255, 255, 1];
+  for (const layer of layers.reverse()) bg = blend(layer, bg);
+  return bg;
+};
+const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+// The element's own text, if visible and below ``min`` contrast with what is behind it, else null.
+const lowContrast = (el, min) => {
+  const own = Array.from(el.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent).join('').trim();
+  if (!own) return null;
+  const style = getComputedStyle(el);
+  if (el.checkVisibility ? !el.checkVisibility({contentVisibilityAuto: true, visibilityProperty: true, opacityProperty: true})
+      : (style.visibility === 'hidden' || el.getClientRects().length === 0)) return null;
+  const bg = background(el);
+  const fg = blend(parse(style.color) || [0, 0, 0, 1], bg);
+  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  const ratio = (a + 0.05) / (b + 0.05);
+  return ratio < min ? {text: own.slice(0, 60), color: style.color,
+    background: 'rgb(' + bg.slice(0, 3).map(Math.round).join(', ') + ')', ratio: Math.round(ratio * 100) / 100} : null;
+};
+"""
+
+
+def low_contrast_in_page(page, selector: str, min_ratio: float = 4.5) -> list[dict]:
+    """Text under ``selector`` anywhere in ``page`` below ``min_ratio`` WCAG contrast (any Jupyter front end)."""
+    return page.evaluate(
+        _js_fn(_JS_CONTRAST + """
+const out = [];
+for (const el of document.querySelectorAll(arg.selector + ' *')) { const f = lowContrast(el, arg.min); if (f) out.push(f); }
+return out;
+"""),
+        {"min": min_ratio, "selector": selector},
+    )
 
 
 @dataclass
@@ -628,37 +675,13 @@ return nb.widgets.length - 1;
         ``cell`` (index). Colours with transparency are blended onto the background below them.
         """
         return self.js(
-            _JS_CURRENT_NOTEBOOK
+            _JS_CURRENT_NOTEBOOK + _JS_CONTRAST
             + """
-const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
-  const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
-const blend = (top, bottom) => [0, 1, 2].map(i => top[i] * top[3] + bottom[i] * (1 - top[3])).concat([1]);
-const background = (el) => {
-  const layers = [];
-  for (let n = el; n && n.nodeType === 1; n = n.parentElement) {
-    const c = parse(getComputedStyle(n).backgroundColor);
-    if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
-  }
-  let bg = [255, 255, 255, 1];
-  for (const layer of layers.reverse()) bg = blend(layer, bg);
-  return bg;
-};
-const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
-  return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
 const out = [];
 panel.content.widgets.forEach((cell, index) => {
   for (const el of cell.node.querySelectorAll(arg.selector + ' *')) {
-    const own = Array.from(el.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent).join('').trim();
-    if (!own) continue;
-    const style = getComputedStyle(el);
-    if (el.checkVisibility ? !el.checkVisibility({contentVisibilityAuto: true, visibilityProperty: true, opacityProperty: true})
-        : (style.visibility === 'hidden' || el.getClientRects().length === 0)) continue;
-    const bg = background(el);
-    const fg = blend(parse(style.color) || [0, 0, 0, 1], bg);
-    const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
-    const ratio = (a + 0.05) / (b + 0.05);
-    if (ratio < arg.min) out.push({cell: index, text: own.slice(0, 60), color: style.color,
-      background: 'rgb(' + bg.slice(0, 3).map(Math.round).join(', ') + ')', ratio: Math.round(ratio * 100) / 100});
+    const found = lowContrast(el, arg.min);
+    if (found) out.push({cell: index, ...found});
   }
 });
 return out;

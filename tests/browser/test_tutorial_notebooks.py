@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 from .lab import DARK, LIGHT, REPO_ROOT, copy_notebook
 
 NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("0*.ipynb"))
@@ -90,7 +92,7 @@ def _photograph_panels(lab, screenshot_dir: Path, cells) -> None:
     def wait_idle():
         try:
             page.wait_for_function(f"() => ({busy})().length === 0", timeout=30_000)
-        except Exception:
+        except PlaywrightTimeout:
             raise AssertionError(f"panels still loading after 30 s: {page.evaluate(busy)}") from None
 
     wait_idle()
