@@ -13,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .lab import DARK, LIGHT, REPO_ROOT, copy_notebook
