@@ -15,11 +15,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from arraylake_nb import Client
 
 from .lab import DARK, LIGHT, REPO_ROOT, LabError, LabPage, LabServer
+from .test_status_panel import _notebook
 
 BUILT = REPO_ROOT / "arraylake_nb" / "labextension"
 SERVER_CONFIG = REPO_ROOT / "jupyter-config" / "server-config" / "arraylake_nb.json"
@@ -131,3 +133,118 @@ def test_sidebar_warns_when_versions_differ(lab) -> None:
     text = warning.inner_text()
     assert "9.9.9" in text and "0.1.0" in text and "Restart JupyterLab" in text
     assert _repos(lab)[:2] == ["earthmover/ocean", "lab/atmosphere"]  # still usable
+
+
+def _rows(lab: LabPage) -> list[str]:
+    return lab.page.locator(f"{SIDEBAR} [data-testid=history-panel] .aln-hrow .aln-msg").all_inner_texts()
+
+
+def _row(lab: LabPage, message: str):
+    return lab.page.locator(f"{SIDEBAR} [data-testid=history-panel] .aln-hrow", has_text=message).first
+
+
+def test_sidebar_history_compare_refs_sessions_snippet_and_live(lab, screenshot_dir) -> None:
+    root = lab.server.env()["ARRAYLAKE_NB_ROOT"]
+    client = Client(root=root)
+    repo = client.get_repo("earthmover/ocean")
+    sst = repo.root_group.create_array("sst", shape=(40, 40), chunks=(10, 10), dtype="float32")
+    sst[:] = np.zeros((40, 40), dtype="float32")
+    added = repo.commit("add sst")
+    sst[0:10, 20:30] = 1.5
+    warmed = repo.commit("warm the sst in one corner")
+    repo.release()
+    # Someone's uncommitted work in another process: a session the sidebar lists and may abandon.
+    writer = client.get_repo("earthmover/ocean")
+    writer.root_group.attrs["draft"] = "unfinished"
+    draft = writer.session.id
+    writer.release()
+
+    _notebook(lab.server.root_dir / "sidebar.ipynb", "1 + 1")
+    lab.open_notebook("sidebar.ipynb")
+    lab.js("window.jupyterapp.shell.activateById('arraylake-nb-sidebar');")
+    page = lab.page
+    page.locator(f"{SIDEBAR} .anb-sidebar-repo[data-repo='earthmover/ocean']").click()
+
+    # History: the shared component, its graph and every commit's message.
+    page.wait_for_function("() => document.querySelectorAll('#arraylake-nb-sidebar .aln-hrow').length === 3")
+    assert _rows(lab) == ["warm the sst in one corner", "add sst", "first"]
+    assert page.locator(f"{SIDEBAR} .aln-hrow svg").count() == 3  # a graph cell per row
+    _row(lab, "warm the sst").click()
+    details = page.locator(f"{SIDEBAR} [data-testid=details]")
+    details.wait_for(state="visible")
+    assert details.locator("[data-testid=full-id]").inner_text() == warmed
+    assert "/sst: 1 chunk changed" in details.locator("[data-testid=changes]").inner_text()
+    # No kernel actions: the sidebar never checks anything out behind a kernel's back.
+    assert details.get_by_role("button", name="Check out").count() == 0
+
+    # Compare two commits: the shared diff view with its heat map.
+    _row(lab, "add sst").click()
+    details.get_by_role("button", name="Compare with…").click()
+    _row(lab, "warm the sst").click()
+    diff = page.locator(f"{SIDEBAR} [data-testid=sidebar-diff] [data-testid=diff-view]")
+    diff.locator(".aln-heat").first.wait_for(state="visible")
+    assert "sst" in diff.inner_text() and f"{added} → {warmed}" in diff.inner_text()
+    page.locator(f"{SIDEBAR} [data-testid=close-diff]").click()
+    assert diff.count() == 0
+
+    # Create a branch from a selected commit (the history's form, over REST), then delete it.
+    _row(lab, "add sst").click()
+    page.locator(f"{SIDEBAR} [data-testid=details]").get_by_role("button", name="Branch here…").click()
+    page.locator(f"{SIDEBAR} [data-testid=branch-form] input").fill("feature/warm")
+    page.locator(f"{SIDEBAR} [data-testid=branch-form]").get_by_role("button", name="Create branch").click()
+    page.locator(f"{SIDEBAR} .aln-notice", has_text="Created branch feature/warm").wait_for()
+    check = Client(root=root).get_repo("earthmover/ocean", checkout=False)
+    assert {b.name: b.commit_id for b in check.branches}.get("feature/warm") == added
+    check.release()
+    page.locator(f"{SIDEBAR} .anb-tab[data-tab=refs]").click()
+    item = page.locator(f"{SIDEBAR} [data-testid=branches] .anb-ref[data-ref='feature/warm']")
+    assert added[:8] in item.locator(".anb-ref-tip").inner_text()
+    item.locator("[data-action=delete]").click()
+    item.locator("[data-action=confirm-delete]").click()
+    item.wait_for(state="detached")
+    check = Client(root=root).get_repo("earthmover/ocean", checkout=False)
+    assert "feature/warm" not in [b.name for b in check.branches]
+    check.release()
+
+    # Sessions: the writer's session with its changed node; abandon it after a confirmation.
+    page.locator(f"{SIDEBAR} .anb-tab[data-tab=sessions]").click()
+    session = page.locator(f"{SIDEBAR} .anb-session[data-session='{draft}']")
+    session.wait_for()
+    text = session.inner_text()
+    assert "on main" in text and "1 changed key" in text and "metadata" in text
+    session.locator("[data-action=abandon]").click()
+    session.locator("[data-action=confirm-abandon]").click()
+    session.wait_for(state="detached")
+    check = Client(root=root).get_repo("earthmover/ocean", checkout=False)
+    assert draft not in [s.id for s in check.list_active_sessions()]
+    check.release()
+
+    # Use in notebook: a cell opening the repo at the selected commit, inserted, not run.
+    page.locator(f"{SIDEBAR} .anb-tab[data-tab=history]").click()
+    _row(lab, "add sst").click()
+    page.locator(f"{SIDEBAR} [data-testid=use-in-notebook]").click()
+    cells = lab.cells()
+    assert len(cells) == 2 and "get_repo(\"earthmover/ocean\"" in cells[1].source
+    assert f'repo.checkout("{added}")' in cells[1].source and cells[1].execution_count is None
+    assert lab.kernel_execute("'repo' in globals()").result == "False"  # inserted, not run
+    lab.run_all()
+    assert lab.kernel_execute("repo.session.base_commit").result == repr(added)
+    assert lab.kernel_execute("repr(repo.session.branch)").result == "'None'"
+
+    # Live: a commit from another process appears without a reload.
+    other = Client(root=root).get_repo("earthmover/ocean")
+    other.root_group.attrs["note"] = "from elsewhere"
+    other.commit("a commit from elsewhere")
+    other.release()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#arraylake-nb-sidebar .aln-hrow .aln-msg')]"
+        ".some(n => n.textContent === 'a commit from elsewhere')", timeout=30_000)
+    assert _rows(lab)[0] == "a commit from elsewhere"
+    assert lab.page_errors == []
+
+    _row(lab, "warm the sst").click()
+    sidebar = page.locator(SIDEBAR)
+    for theme, name in ((LIGHT, "light"), (DARK, "dark")):
+        lab.set_theme(theme)
+        sidebar.screenshot(path=str(screenshot_dir / f"sidebar-history-{name}.png"), animations="disabled")
+    lab.set_theme(LIGHT)
