@@ -184,6 +184,8 @@ def test_sidebar_history_compare_refs_sessions_snippet_and_live(lab, screenshot_
     diff = page.locator(f"{SIDEBAR} [data-testid=sidebar-diff] [data-testid=diff-view]")
     diff.locator(".aln-heat").first.wait_for(state="visible")
     assert "sst" in diff.inner_text() and f"{added} → {warmed}" in diff.inner_text()
+    # Commits and refs only: the sidebar has no session of its own to compare with.
+    assert diff.locator("[data-testid=diff-b] option[value='']").count() == 0
     page.locator(f"{SIDEBAR} [data-testid=close-diff]").click()
     assert diff.count() == 0
 
@@ -241,6 +243,14 @@ def test_sidebar_history_compare_refs_sessions_snippet_and_live(lab, screenshot_
         ".some(n => n.textContent === 'a commit from elsewhere')", timeout=30_000)
     assert _rows(lab)[0] == "a commit from elsewhere"
     assert lab.page_errors == []
+
+    # A page reload brings the same repository back, with the new commit.
+    page.reload(wait_until="domcontentloaded")
+    lab.wait_app_ready()
+    lab.js("window.jupyterapp.shell.activateById('arraylake-nb-sidebar');")
+    page.wait_for_function("() => document.querySelectorAll('#arraylake-nb-sidebar .aln-hrow').length === 4")
+    assert page.locator(f"{SIDEBAR} .anb-sidebar-repo[aria-pressed='true']").inner_text() == "earthmover/ocean"
+    assert _rows(lab)[0] == "a commit from elsewhere"
 
     _row(lab, "warm the sst").click()
     sidebar = page.locator(SIDEBAR)

@@ -142,7 +142,7 @@ export class RepoView {
     close.addEventListener("click", () => this.closeDiff());
     this.diffHost.hidden = false;
     this.diffHost.append(el("div", { class: "aln-head" }, close));
-    this.diff = mountDiff(this.diffHost, this.source, { a, b, refs: this.state().refs });
+    this.diff = mountDiff(this.diffHost, this.source, { a, b, refs: this.state().refs, session: false });
     this.diffHost.scrollIntoView({ block: "nearest" });
   }
 
