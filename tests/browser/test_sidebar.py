@@ -170,7 +170,7 @@ def test_sidebar_history_compare_refs_sessions_snippet_and_live(lab, screenshot_
     assert _rows(lab) == ["warm the sst in one corner", "add sst", "first"]
     assert page.locator(f"{SIDEBAR} .aln-hrow svg").count() == 3  # a graph cell per row
     _row(lab, "warm the sst").click()
-    details = page.locator(f"{SIDEBAR} [data-testid=details]")
+    details = page.locator(f"{SIDEBAR} [data-testid=history-panel] [data-testid=details]")
     details.wait_for(state="visible")
     assert details.locator("[data-testid=full-id]").inner_text() == warmed
     assert "/sst: 1 chunk changed" in details.locator("[data-testid=changes]").inner_text()
@@ -191,7 +191,7 @@ def test_sidebar_history_compare_refs_sessions_snippet_and_live(lab, screenshot_
 
     # Create a branch from a selected commit (the history's form, over REST), then delete it.
     _row(lab, "add sst").click()
-    page.locator(f"{SIDEBAR} [data-testid=details]").get_by_role("button", name="Branch here…").click()
+    page.locator(f"{SIDEBAR} [data-testid=history-panel] [data-testid=details]").get_by_role("button", name="Branch here…").click()
     page.locator(f"{SIDEBAR} [data-testid=branch-form] input").fill("feature/warm")
     page.locator(f"{SIDEBAR} [data-testid=branch-form]").get_by_role("button", name="Create branch").click()
     page.locator(f"{SIDEBAR} .aln-notice", has_text="Created branch feature/warm").wait_for()
@@ -252,9 +252,26 @@ def test_sidebar_history_compare_refs_sessions_snippet_and_live(lab, screenshot_
     assert page.locator(f"{SIDEBAR} .anb-sidebar-repo[aria-pressed='true']").inner_text() == "earthmover/ocean"
     assert _rows(lab)[0] == "a commit from elsewhere"
 
+    # The tree at a ref, lazily, with node details (the TreePanel's component over REST).
+    _row(lab, "add sst").click()
+    page.locator(f"{SIDEBAR} .anb-tab[data-tab=tree]").click()
+    tree = page.locator(f"{SIDEBAR} [data-testid=tree-panel]")
+    tree.locator(".aln-row[data-path='sst']").click()
+    node = tree.locator("[data-testid=details]")
+    node.locator("table.aln-props").wait_for()
+    assert "float32" in node.inner_text() and "chunk shape" in node.inner_text()
+    assert tree.locator("[data-testid=ref-picker]").input_value() == added
+    assert tree.locator("[data-testid=ref-picker] option[value='']").count() == 0  # no checkout here
+
+    page.locator(f"{SIDEBAR} .anb-tab[data-tab=history]").click()
     _row(lab, "warm the sst").click()
     sidebar = page.locator(SIDEBAR)
     for theme, name in ((LIGHT, "light"), (DARK, "dark")):
         lab.set_theme(theme)
         sidebar.screenshot(path=str(screenshot_dir / f"sidebar-history-{name}.png"), animations="disabled")
+    page.locator(f"{SIDEBAR} .anb-tab[data-tab=tree]").click()
+    for theme, name in ((LIGHT, "light"), (DARK, "dark")):
+        lab.set_theme(theme)
+        sidebar.screenshot(path=str(screenshot_dir / f"sidebar-tree-{name}.png"), animations="disabled")
     lab.set_theme(LIGHT)
+    assert lab.page_errors == []

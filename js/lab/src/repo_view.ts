@@ -4,6 +4,7 @@
 // from any process. Text nodes only (el()).
 import { mountDiff, type DiffHandle } from "../../src/components/diff_view";
 import { mountHistory, type HistoryHandle, type HistoryState } from "../../src/components/history";
+import { mountTree, type TreeHandle } from "../../src/components/tree";
 import { el, replaceChildren, type Child } from "../../src/shared/dom";
 import { plural, shortId, shortTime } from "../../src/shared/format";
 import type { RemoteError } from "../../src/shared/rpc";
@@ -30,7 +31,7 @@ interface SessionDoc {
   changed_nodes_partial: boolean;
 }
 
-type Tab = "history" | "refs" | "sessions";
+type Tab = "history" | "refs" | "sessions" | "tree";
 
 export interface RepoViewOptions {
   /** Insert a cell opening this repository at ``ref`` into the active notebook; returns what happened. */
@@ -64,6 +65,8 @@ export class RepoView {
   private readonly diffHost = el("div", { class: "aln-root anb-diff", "data-testid": "sidebar-diff" });
   private readonly refsHost = el("div", { class: "anb-pane", "data-pane": "refs" });
   private readonly sessionsHost = el("div", { class: "anb-pane", "data-pane": "sessions" });
+  private readonly treeHost = el("div", { class: "anb-pane", "data-pane": "tree" });
+  private tree: TreeHandle | null = null;
   private readonly history: HistoryHandle;
   private diff: DiffHandle | null = null;
   private tab: Tab = "history";
@@ -86,7 +89,7 @@ export class RepoView {
     });
     this.historyHost.append(this.diffHost);
     replaceChildren(this.element, el("div", { class: "anb-repo-name" }, name), this.tabs, this.useBar, this.notice,
-      this.historyHost, this.refsHost, this.sessionsHost);
+      this.historyHost, this.refsHost, this.sessionsHost, this.treeHost);
     this.drawTabs();
     this.drawUse();
     void this.refresh().then(() => this.live());
@@ -105,6 +108,7 @@ export class RepoView {
     if (this.disposed) return;
     this.history.update(this.state());
     this.drawRefs();
+    this.tree?.setRefList(this.state().refs);
     if (this.tab === "sessions") await this.loadSessions();
   }
 
@@ -154,7 +158,7 @@ export class RepoView {
   }
 
   private drawTabs(): void {
-    const tabs: [Tab, string][] = [["history", "History"], ["refs", "Branches"], ["sessions", "Sessions"]];
+    const tabs: [Tab, string][] = [["history", "History"], ["refs", "Branches"], ["sessions", "Sessions"], ["tree", "Tree"]];
     replaceChildren(this.tabs, ...tabs.map(([id, text]) => {
       const b = el("button", { type: "button", role: "tab", class: "anb-tab", "aria-selected": String(this.tab === id), "data-tab": id }, text);
       b.addEventListener("click", () => this.show(id));
@@ -163,6 +167,7 @@ export class RepoView {
     this.historyHost.hidden = this.tab !== "history";
     this.refsHost.hidden = this.tab !== "refs";
     this.sessionsHost.hidden = this.tab !== "sessions";
+    this.treeHost.hidden = this.tab !== "tree";
   }
 
   private show(tab: Tab): void {
@@ -171,6 +176,16 @@ export class RepoView {
     this.drawTabs();
     if (tab === "sessions") void this.loadSessions();
     if (tab === "refs") this.drawRefs();
+    if (tab === "tree") this.openTree(this.selected ?? "main");
+  }
+
+  /** The tree at ``ref`` (lazy: mounted on first use; later visits move it to the selected commit). */
+  private openTree(ref: string): void {
+    if (this.tree) {
+      this.tree.setRef(ref);
+      return;
+    }
+    this.tree = mountTree(this.treeHost, this.source, { repoName: this.name, ref, refs: this.state().refs, checkout: false, preview: false });
   }
 
   private say(message: Child | null): void {
@@ -310,6 +325,7 @@ export class RepoView {
     this.disposed = true;
     this.watch?.abort();
     this.closeDiff();
+    this.tree?.dispose();
     this.history.dispose();
     this.source.dispose();
     this.element.remove();
