@@ -202,6 +202,7 @@ def test_sidebar_history_compare_refs_sessions_snippet_and_live(lab, screenshot_
     item = page.locator(f"{SIDEBAR} [data-testid=branches] .anb-ref[data-ref='feature/warm']")
     assert added[:8] in item.locator(".anb-ref-tip").inner_text()
     item.locator("[data-action=delete]").click()
+    page.locator(SIDEBAR).screenshot(path=str(screenshot_dir / "sidebar-branches-light.png"), animations="disabled")
     item.locator("[data-action=confirm-delete]").click()
     item.wait_for(state="detached")
     check = Client(root=root).get_repo("earthmover/ocean", checkout=False)
@@ -215,6 +216,7 @@ def test_sidebar_history_compare_refs_sessions_snippet_and_live(lab, screenshot_
     text = session.inner_text()
     assert "on main" in text and "1 changed key" in text and "metadata" in text
     session.locator("[data-action=abandon]").click()
+    page.locator(SIDEBAR).screenshot(path=str(screenshot_dir / "sidebar-sessions-light.png"), animations="disabled")
     session.locator("[data-action=confirm-abandon]").click()
     session.wait_for(state="detached")
     check = Client(root=root).get_repo("earthmover/ocean", checkout=False)

@@ -173,6 +173,7 @@ export class RepoView {
   private show(tab: Tab): void {
     this.tab = tab;
     this.confirming = null;
+    this.say(null);
     this.drawTabs();
     if (tab === "sessions") void this.loadSessions();
     if (tab === "refs") this.drawRefs();
@@ -224,7 +225,8 @@ export class RepoView {
         yes.addEventListener("click", () => void this.deleteRef(r));
         no.addEventListener("click", () => { this.confirming = null; this.drawRefs(); });
         confirm = el("div", { class: "anb-confirm", role: "alert" },
-          `Delete the ${r.type} ${r.name}? Its commits stay reachable from other refs only.`, yes, no);
+          `Delete the ${r.type} ${r.name} (at ${shortId(r.commit_id) || "no commit"})? `
+            + `It can be made again there from History.`, yes, no);
       }
       return el("li", { class: "anb-ref", "data-ref": r.name, "data-kind": r.type },
         el("div", { class: "anb-ref-line" },
@@ -235,7 +237,7 @@ export class RepoView {
         confirm);
     };
     replaceChildren(this.refsHost,
-      el("div", { class: "anb-hint" }, "To create a branch or tag, select a commit in History and use Branch here… or Tag here…."),
+      el("div", { class: "anb-hint" }, "To create a branch or a tag, select a commit in History, then “Branch here…” or “Tag here…”."),
       el("h3", null, "Branches"),
       el("ul", { class: "anb-refs", "data-testid": "branches" }, ...this.doc.branches.map(row)),
       el("h3", null, "Tags"),
@@ -289,7 +291,8 @@ export class RepoView {
         yes.addEventListener("click", () => void this.abandon(x));
         no.addEventListener("click", () => { this.confirming = null; this.drawSessions(); });
         confirm = el("div", { class: "anb-confirm", role: "alert" },
-          `Abandon session ${shortId(x.id)}? Its ${plural(x.changed_keys, "uncommitted change")} are dropped and its writer's next write fails.`, yes, no);
+          `Abandon session ${shortId(x.id)}? Its ${plural(x.changed_keys, "uncommitted change")} `
+            + `${x.changed_keys === 1 ? "is" : "are"} dropped, and its writer's next write or commit fails.`, yes, no);
       }
       const nodes = x.changed_nodes.map((n) => el("li", null, el("code", null, `/${n.path}`),
         n.created ? " created" : n.deleted ? " deleted" : "",
