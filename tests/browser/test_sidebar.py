@@ -246,6 +246,20 @@ def test_sidebar_history_compare_refs_sessions_snippet_and_live(lab, screenshot_
     assert _rows(lab)[0] == "a commit from elsewhere"
     assert lab.page_errors == []
 
+    # A commit made by a notebook cell shows that cell in its details.
+    code = (f"w = Client(root={root!r}).get_repo('lab/atmosphere')\n"
+            "w.root_group.attrs['units'] = 'K'\n"
+            "w.commit('units from the notebook')\nw.release()")
+    lab.run_new_cell("%load_ext arraylake_nb")  # records each commit's cell from the next cell on
+    lab.run_new_cell(code)
+    page.locator(f"{SIDEBAR} .anb-sidebar-repo[data-repo='lab/atmosphere']").click()
+    _row(lab, "units from the notebook").click()
+    provenance = page.locator(f"{SIDEBAR} [data-testid=history-panel] [data-testid=provenance]")
+    assert "w.commit('units from the notebook')" in provenance.inner_text()
+    assert "sidebar.ipynb" in provenance.inner_text()
+    page.locator(f"{SIDEBAR} .anb-sidebar-repo[data-repo='earthmover/ocean']").click()
+    page.wait_for_function("() => document.querySelectorAll('#arraylake-nb-sidebar .aln-hrow').length === 4")
+
     # A page reload brings the same repository back, with the new commit.
     page.reload(wait_until="domcontentloaded")
     lab.wait_app_ready()
@@ -268,12 +282,14 @@ def test_sidebar_history_compare_refs_sessions_snippet_and_live(lab, screenshot_
     page.locator(f"{SIDEBAR} .anb-tab[data-tab=history]").click()
     _row(lab, "warm the sst").click()
     sidebar = page.locator(SIDEBAR)
+    assert lab.page_errors == []
     for theme, name in ((LIGHT, "light"), (DARK, "dark")):
         lab.set_theme(theme)
+        page.locator(f"{SIDEBAR} .anb-tab[data-tab=history]").click()
         sidebar.screenshot(path=str(screenshot_dir / f"sidebar-history-{name}.png"), animations="disabled")
-    page.locator(f"{SIDEBAR} .anb-tab[data-tab=tree]").click()
-    for theme, name in ((LIGHT, "light"), (DARK, "dark")):
-        lab.set_theme(theme)
+        page.locator(f"{SIDEBAR} .anb-tab[data-tab=tree]").click()
+        tree.locator("[data-testid=details] table.aln-props").wait_for()
         sidebar.screenshot(path=str(screenshot_dir / f"sidebar-tree-{name}.png"), animations="disabled")
     lab.set_theme(LIGHT)
+
     assert lab.page_errors == []
