@@ -28,6 +28,15 @@ SERVER_CONFIG = REPO_ROOT / "jupyter-config" / "server-config" / "arraylake_nb.j
 SIDEBAR = "#arraylake-nb-sidebar"
 
 
+def install_sidebar(server: LabServer) -> None:
+    """Put the built labextension and the server extension's config where a wheel install puts them."""
+    env = server.env()
+    shutil.copytree(BUILT, Path(env["JUPYTER_DATA_DIR"]) / "labextensions" / "arraylake-nb")
+    conf = Path(env["JUPYTER_CONFIG_DIR"]) / "jupyter_server_config.d"
+    conf.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(SERVER_CONFIG, conf / "arraylake_nb.json")
+
+
 @pytest.fixture(scope="module")
 def lab_server(tmp_path_factory):
     """A JupyterLab with the sidebar installed as a wheel installs it, on a root holding two repositories."""
@@ -35,11 +44,8 @@ def lab_server(tmp_path_factory):
         pytest.fail("The labextension is not built: run `npm ci && npm run build:prod` in js/lab/ "
                     "(or `pip install .`).", pytrace=False)
     server = LabServer(base=tmp_path_factory.mktemp("jupyterlab-sidebar"))
+    install_sidebar(server)
     env = server.env()
-    shutil.copytree(BUILT, Path(env["JUPYTER_DATA_DIR"]) / "labextensions" / "arraylake-nb")
-    conf = Path(env["JUPYTER_CONFIG_DIR"]) / "jupyter_server_config.d"
-    conf.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(SERVER_CONFIG, conf / "arraylake_nb.json")
     client = Client(root=env["ARRAYLAKE_NB_ROOT"])
     for name in ("earthmover/ocean", "lab/atmosphere"):
         repo = client.create_repo(name)
