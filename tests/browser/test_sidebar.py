@@ -299,3 +299,19 @@ def test_sidebar_history_compare_refs_sessions_snippet_and_live(lab, screenshot_
     lab.set_theme(LIGHT)
 
     assert lab.page_errors == []
+
+
+def test_sidebar_in_the_high_contrast_theme(lab, screenshot_dir) -> None:
+    _open_sidebar(lab)
+    page = lab.page
+    page.locator(f"{SIDEBAR} .anb-sidebar-repo[data-repo='earthmover/ocean']").click()
+    page.locator(f"{SIDEBAR} [data-testid=history-panel] .aln-hrow").first.wait_for()
+    lab.set_theme("JupyterLab Dark High Contrast")
+    # The shared panels take their colours from JupyterLab's variables: dark text would vanish here.
+    colour = lab.js("return getComputedStyle(document.querySelector("
+                    "'#arraylake-nb-sidebar .aln-hrow .aln-msg')).color;")
+    rgb = [int(x) for x in re.findall(r"\d+", colour)[:3]]
+    assert sum(rgb) > 600, colour  # light text on the theme's black
+    page.locator(SIDEBAR).screenshot(path=str(screenshot_dir / "sidebar-history-high-contrast.png"), animations="disabled")
+    lab.set_theme(LIGHT)
+    assert lab.page_errors == []
