@@ -25,7 +25,7 @@ const ROUTES: Record<string, (p: Payload) => Call> = {
   details: (p) => ({ path: `commits/${encodeURIComponent(text(p.commit))}` }),
   branch: (p) => post("branches", { name: p.name, commit: p.commit }),
   tag: (p) => post("tags", { name: p.name, commit: p.commit, ...(p.message ? { message: p.message } : {}) }),
-  diff_summary: (p) => ({ path: `diff${query({ a: p.a, b: p.b })}` }),
+  diff_summary: (p) => ({ path: `diff${query({ a: p.a, b: p.b, dims: p.dims ? JSON.stringify(p.dims) : null })}` }),
   chunk_detail: (p) => ({ path: `chunk${query({ a: p.a, b: p.b, path: p.path, coords: (p.coords as number[] | undefined ?? []).join(",") })}` }),
   children: (p) => ({ path: `tree${query({ ref: p.ref, path: p.path })}` }),
   node_info: (p) => ({ path: `node${query({ ref: p.ref, path: p.path })}` }),
