@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from arraylake_nb import Client
+from arraylake_nb.errors import NotOnBranchWarning
 
 from .lab import DARK, LIGHT, REPO_ROOT, LabError, LabPage, LabServer
 from .test_status_panel import _notebook
@@ -228,6 +229,20 @@ def test_sidebar_history_compare_refs_sessions_snippet_and_live(lab, screenshot_
     check = Client(root=root).get_repo("earthmover/ocean", checkout=False)
     assert draft not in [s.id for s in check.list_active_sessions()]
     check.release()
+    # Live there too: another process's new session shows without a reload...
+    late = Client(root=root).get_repo("earthmover/ocean")
+    late.root_group.attrs["late"] = True
+    late_id = late.session.id
+    late.release()
+    page.locator(f"{SIDEBAR} .anb-session[data-session='{late_id}']").wait_for(timeout=30_000)
+    # ...and so does its new branch in Branches.
+    page.locator(f"{SIDEBAR} .anb-tab[data-tab=refs]").click()
+    other = Client(root=root).get_repo("earthmover/ocean", checkout=False)
+    with pytest.warns(NotOnBranchWarning):  # read-only at a commit, as the server creates branches
+        other.checkout(warmed, for_writing=False)
+    other.new_branch("from-elsewhere")
+    other.release()
+    page.locator(f"{SIDEBAR} [data-testid=branches] .anb-ref[data-ref='from-elsewhere']").wait_for(timeout=30_000)
 
     # Use in notebook: a cell opening the repo at the selected commit, inserted, not run.
     page.locator(f"{SIDEBAR} .anb-tab[data-tab=history]").click()
