@@ -321,6 +321,9 @@ def test_sidebar_in_the_high_contrast_theme(lab, screenshot_dir) -> None:
     page = lab.page
     page.locator(f"{SIDEBAR} .anb-sidebar-repo[data-repo='earthmover/ocean']").click()
     page.locator(f"{SIDEBAR} [data-testid=history-panel] .aln-hrow").first.wait_for()
+    # No notebook open: Use in notebook says what to do instead of inserting anywhere.
+    page.locator(f"{SIDEBAR} [data-testid=use-in-notebook]").click()
+    assert page.locator(f"{SIDEBAR} .anb-notice").inner_text() == "Open a notebook first: the cell goes below its active cell."
     lab.set_theme("JupyterLab Dark High Contrast")
     # The shared panels take their colours from JupyterLab's variables: dark text would vanish here.
     colour = lab.js("return getComputedStyle(document.querySelector("
