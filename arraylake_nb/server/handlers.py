@@ -444,14 +444,32 @@ class NodeHandler(Base):
 
 
 class DiffHandler(Base):
-    """``GET .../diff?a=&b=``: what changed from ``a`` to ``b``, with chunk heat maps."""
+    """``GET .../diff?a=&b=&dims=``: what changed from ``a`` to ``b``, with chunk heat maps."""
 
     @tornado.web.authenticated
     @authorized
     @_errors
     async def get(self, org: str, name: str) -> None:
         a, b = self.text("a", required=True), self.text("b", required=True)
-        self.reply(await self.with_repo(org, name, lambda r: views.diff_summary(r, a, b)))
+        dims = _dims(self.text("dims"))
+        self.reply(await self.with_repo(org, name, lambda r: views.diff_summary(r, a, b, dims=dims)))
+
+
+def _dims(raw: str | None) -> dict[str, list[int]] | None:
+    """The ``dims`` parameter of ``diff``: JSON ``{array path: [grid dims]}``, the heat maps' axes."""
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in v)
+        for k, v in value.items()
+    ):
+        raise BadRequest(f"'dims' must be JSON mapping array paths to lists of grid dimensions, "
+                         f'e.g. {{"ocean/temp": [1, 0]}}, got {raw!r}.')
+    return value
 
 
 class ChunkHandler(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -189,6 +190,15 @@ async def test_diff_and_chunk_detail(api) -> None:
     assert code == 400 and doc["error"] == "InvalidSelectionError"
     code, doc = await api(*OCEAN, "diff", params={"a": old})
     assert code == 400 and "'b'" in doc["message"]
+    # The heat map's axes, as the diff view's picker asks for them.
+    code, doc = await api(*OCEAN, "diff", params={"a": old, "b": new, "dims": json.dumps({"ocean/temp": [1, 0]})})
+    assert code == 200 and doc["arrays"][0]["heatmap"]["dims"] == [1, 0]
+    assert doc["arrays"][0]["heatmap"]["changed"] == [[1, 0], [0, 0]]
+    for bad in ("[1, 0]", "{oops", json.dumps({"ocean/temp": ["x"]})):
+        code, doc = await api(*OCEAN, "diff", params={"a": old, "b": new, "dims": bad})
+        assert code == 400 and "'dims' must be JSON" in doc["message"], bad
+    code, doc = await api(*OCEAN, "diff", params={"a": old, "b": new, "dims": json.dumps({"ocean/temp": [0, 7]})})
+    assert code == 400 and doc["error"] == "InvalidSelectionError"
 
 
 async def test_array_history(api) -> None:

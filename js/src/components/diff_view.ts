@@ -70,6 +70,9 @@ export interface DiffOptions {
   refs?: RefEntry[];
   /** Called when the user picks other refs in the panel. */
   onRefsChange?: (a: string, b: string | null) => void;
+  /** Offer "the session (uncommitted changes)" as the newer side; default true. The JupyterLab
+   * sidebar has no session of its own (it compares commits and refs only). */
+  session?: boolean;
 }
 
 export interface DiffHandle {
@@ -185,7 +188,8 @@ export function mountDiff(host: HTMLElement, source: Source, options: DiffOption
     const head = el("div", { class: "aln-head" }, el("strong", null, "Changes"));
     if (refs) {
       const pa = refPicker(refs, a, "From", "diff-a");
-      const pb = refPicker(refs, b ?? "", "To", "diff-b", { value: "", label: "the session (uncommitted changes)" });
+      const pb = refPicker(refs, b ?? "", "To", "diff-b",
+        options.session === false ? null : { value: "", label: "the session (uncommitted changes)" });
       const changed = (na: string, nb: string | null) => {
         changeRefs(na, nb);
         options.onRefsChange?.(a, b);

@@ -87,6 +87,11 @@ export interface HistoryOptions {
   onCompare?: (a: string, b: string) => void;
   pageSize?: number;
   rowHeight?: number;
+  /** Offer the actions that change the kernel's checkout (check out, back to the branch); default
+   * true. The JupyterLab sidebar turns them off: it never changes a kernel's state behind its back. */
+  kernelActions?: boolean;
+  /** A commit was selected (its details load): the host may act on it (the sidebar's "Use in notebook"). */
+  onSelect?: (id: string) => void;
 }
 
 export interface HistoryHandle {
@@ -296,6 +301,7 @@ export function mountHistory(host: HTMLElement, source: Source, options: History
     selectedIndex = index;
     form = null;
     list.rerender();
+    options.onSelect?.(id);
     void loadDetails(id);
   }
 
@@ -343,6 +349,9 @@ export function mountHistory(host: HTMLElement, source: Source, options: History
     if (c && c.branch) {
       parts.push(el("span", { "data-testid": "checkout" }, "on ", el("span", { class: "aln-ref-name" }, c.branch),
         c.head ? " at " : ", no commits yet", c.head ? el("span", { class: "aln-id", title: c.head }, shortId(c.head)) : null));
+    } else if (c && options.kernelActions === false) {
+      parts.push(el("span", { class: "aln-detached", "data-testid": "checkout" }, "detached at ",
+        el("span", { class: "aln-id", title: c.head ?? "" }, shortId(c.head) || "empty")));
     } else if (c) {
       const back = el("button", { disabled: busy !== null, "data-testid": "back" }, `Back to ${c.last_branch}`);
       back.addEventListener("click", () => void act("back", { branch: c.last_branch }, `Checking out ${c.last_branch}…`, checkoutNotice));
@@ -494,7 +503,7 @@ export function mountHistory(host: HTMLElement, source: Source, options: History
         prov.cell ? el("pre", { class: "aln-pre" }, prov.cell) : null) : null,
       Object.keys(d.metadata).length ? el("details", null, el("summary", null, "Metadata"),
         el("pre", { class: "aln-pre" }, JSON.stringify(d.metadata, null, 2))) : null,
-      el("div", { class: "aln-actions" }, checkout, tag, branch, compare),
+      el("div", { class: "aln-actions" }, options.kernelActions === false ? null : checkout, tag, branch, compare),
       refForm(d));
   }
 
