@@ -24,10 +24,13 @@ def test_every_panel_renders_readably_in_notebook_7(lab, screenshot_dir):
         "() => { const n = document.querySelector('.jp-KernelName'); const i = document.querySelector('.jp-Notebook-ExecutionIndicator');"
         " return n && i && !/No Kernel/.test(n.textContent) && i.dataset.status === 'idle'"
         " && !!document.querySelector('.jp-NotebookKernelStatus-fade'); }", timeout=90_000)
-    # Notebook 7.6.5 on JupyterLab 4.6 reports one error of its own while loading settings
-    # ("reading 'schema'"; also with every setting and our sidebar disabled). Anything else counts.
+    # Notebook 7.6.5 on JupyterLab 4.6 reports errors of its own while starting: one loading settings
+    # ("reading 'schema'"; also with every setting and our sidebar disabled) and, after other
+    # tests used the same server, "Command 'filebrowser:open-path' not registered" (Notebook 7's
+    # page has no file browser). Nothing of ours runs yet; anything else counts.
+    own = ("reading 'schema'", "Command 'filebrowser:open-path' not registered")
     at_load = list(lab.page_errors)
-    assert all("reading 'schema'" in e for e in at_load), at_load
+    assert all(any(o in e for o in own) for e in at_load), at_load
     _menu(page, "Run", "Run All Cells")
     # Six panel cells and the magic's diff: each front end mounted, with its first data in.
     page.wait_for_function("() => document.querySelectorAll('.aln-root').length >= 7", timeout=120_000)
