@@ -16,7 +16,8 @@ class TreePanel(RefsPanel):
     """The groups and arrays of ``repo`` at a ref, listed lazily, with details and a preview.
 
     Requests from the front end (answered with the JSON of :mod:`arraylake_nb.views`):
-    ``children`` (``ref``, ``path``), ``node_info`` (``ref``, ``path``) and ``preview``
+    ``children`` (``ref``, ``path``), ``node_info`` (``ref``, ``path``), ``array_history``
+    (``ref``, ``path``: the commits in the ref's ancestry that changed an array) and ``preview``
     (``ref``, ``path``, ``selection``), whose reply carries the float32 little-endian values as
     one binary buffer (never the whole array: the preview is downsampled in the kernel).
     A ``ref`` of None (or "") means the checkout, uncommitted changes included.
@@ -43,11 +44,16 @@ class TreePanel(RefsPanel):
             **super()._actions(),
             "children": self._children,
             "node_info": self._node_info,
+            "array_history": self._array_history,
             "preview": self._preview,
         }
 
     def _children(self, msg: dict[str, Any]) -> dict[str, Any]:
         return views.children(self._repo, *ref_and_path(msg))
+
+    def _array_history(self, msg: dict[str, Any]) -> dict[str, Any]:
+        ref, path = ref_and_path(msg)
+        return views.array_history(self._repo, path, ref)
 
     def _node_info(self, msg: dict[str, Any]) -> dict[str, Any]:
         return views.node_info(self._repo, *ref_and_path(msg))

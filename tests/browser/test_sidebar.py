@@ -299,6 +299,12 @@ def test_sidebar_history_compare_refs_sessions_snippet_and_live(lab, screenshot_
     assert "float32" in node.inner_text() and "chunk shape" in node.inner_text()
     assert tree.locator("[data-testid=ref-picker]").input_value() == added
     assert tree.locator("[data-testid=ref-picker] option[value='']").count() == 0  # no checkout here
+    # Per-array history: the commits in this ref's ancestry that changed the array.
+    tree.locator("[data-testid=array-history] summary").click()
+    versions = tree.locator("[data-testid=array-history] li")
+    versions.first.wait_for()
+    assert [v.get_attribute("data-commit") for v in versions.all()] == [added]
+    assert "add sst" in versions.first.inner_text() and "created" in versions.first.inner_text()
 
     page.locator(f"{SIDEBAR} .anb-tab[data-tab=history]").click()
     _row(lab, "warm the sst").click()

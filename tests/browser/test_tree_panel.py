@@ -92,6 +92,22 @@ def test_tree_panel_expands_selects_previews_and_changes_ref(lab, screenshot_dir
     panel.locator(".aln-row[data-path='atlantic/salinity']").click()
     page.wait_for_function("() => document.querySelector('[data-testid=details]').textContent.includes('(100,)')")
     page.wait_for_function(f"() => ({CANVAS_PIXELS})() > 0")
+    # The commits that changed an array, oldest change last; a click shows the tree at one.
+    panel.locator(".aln-row[data-path='atlantic/temperature']").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=details]').textContent.includes('(40, 60)')")
+    panel.locator("[data-testid=array-history] summary").click()
+    versions = panel.locator("[data-testid=array-history] li")
+    versions.first.wait_for()
+    first_id = lab.kernel_execute("print(first)").stdout.strip()
+    assert [v.get_attribute("data-commit") for v in versions.all()] == [first_id]
+    assert "First data" in versions.first.inner_text()
+    versions.first.locator("button").click()
+    page.wait_for_function("() => !document.querySelector(\".aln-row[data-path='pacific']\")")
+    assert panel.get_by_label("Ref").input_value() == first_id
+    panel.get_by_label("Ref").select_option("main")
+    panel.locator(".aln-row[data-path='pacific']").wait_for(state="visible")
+    panel.locator(".aln-row[data-path='atlantic/salinity']").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=details]').textContent.includes('(100,)')")
     # Opened once, the attributes stay open through redraws and other selections.
     assert panel.locator("[data-testid=attributes]").get_attribute("open") is not None
 

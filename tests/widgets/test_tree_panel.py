@@ -96,3 +96,15 @@ def test_errors_come_back_with_class_and_message(repo, ocean):
     assert not reply["ok"] and reply["error"]["type"] == "InvalidSelectionError"
     reply, _ = request(panel, "children", ref="main", path=3)
     assert not reply["ok"] and reply["error"]["type"] == "TypeError"
+
+
+def test_array_history_lists_the_commits_that_changed_it(repo, ocean):
+    panel = TreePanel(repo)
+    repo.root_group["atlantic/temperature"][0, 0] = -1.0
+    third = repo.commit("Fix a cell")
+    reply, _ = request(panel, "array_history", ref="main", path="atlantic/temperature")
+    assert reply["ok"] and [v["commit_id"] for v in reply["result"]["versions"]] == [third, ocean]
+    at_tag, _ = request(panel, "array_history", ref="v1", path="atlantic/temperature")
+    assert [v["commit_id"] for v in at_tag["result"]["versions"]] == [ocean]
+    group, _ = request(panel, "array_history", ref="main", path="atlantic")
+    assert not group["ok"] and group["error"]["type"] == "NotAnArrayError"

@@ -7,7 +7,7 @@ import { mountHistory, type HistoryHandle, type HistoryState } from "../../src/c
 import { mountTree, type TreeHandle } from "../../src/components/tree";
 import { el, replaceChildren, type Child } from "../../src/shared/dom";
 import { plural, shortId, shortTime } from "../../src/shared/format";
-import type { RemoteError } from "../../src/shared/rpc";
+import type { RemoteError } from "../../src/shared/source";
 import { errorBox, type RefEntry } from "../../src/shared/ui";
 import { ApiError, requestAPI } from "./api";
 import { HttpSource } from "./source";

@@ -1,7 +1,7 @@
 // The shared panels' request Source (js/src/shared/source.ts) over the server extension's REST
 // routes (docs/rest.md), so the sidebar mounts the same history, diff and tree components as the
 // notebook widgets. Only reads and ref changes are mapped: nothing here touches a kernel.
-import type { Reply } from "../../src/shared/rpc";
+import type { Reply } from "../../src/shared/source";
 import type { Source } from "../../src/shared/source";
 import { ApiError, requestAPI } from "./api";
 

@@ -5,8 +5,7 @@
 import { el, replaceChildren, type Child } from "../shared/dom";
 import { plural } from "../shared/format";
 import { dimsText } from "../shared/plot";
-import type { RemoteError } from "../shared/rpc";
-import type { Source } from "../shared/source";
+import type { RemoteError, Source } from "../shared/source";
 import { THEME_CSS, ensureStyle } from "../shared/theme";
 import { errorBox, refPicker, withCommitIdEntry, type RefEntry } from "../shared/ui";
 

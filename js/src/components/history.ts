@@ -7,8 +7,7 @@ import { el, replaceChildren, type Child } from "../shared/dom";
 import { errorBox } from "../shared/ui";
 import { drawRow, colourOf, type Edge } from "../shared/graph";
 import { humanTime, localTime, plural, shortId, shortTime } from "../shared/format";
-import type { RemoteError, Reply } from "../shared/rpc";
-import type { Source } from "../shared/source";
+import type { RemoteError, Reply, Source } from "../shared/source";
 import { THEME_CSS, ensureStyle } from "../shared/theme";
 import { VirtualList, type Page } from "../shared/virtual_list";
 

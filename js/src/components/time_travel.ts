@@ -5,8 +5,7 @@
 import { el, replaceChildren, type Child } from "../shared/dom";
 import { localTime, relativeTime, shortId } from "../shared/format";
 import { dimsText, indexSliders, previewCanvas, previewSummary, type PreviewHeader } from "../shared/plot";
-import type { Reply, RemoteError } from "../shared/rpc";
-import type { Source } from "../shared/source";
+import type { RemoteError, Reply, Source } from "../shared/source";
 import { THEME_CSS, ensureStyle } from "../shared/theme";
 import { errorBox, refPicker, withCommitIdEntry, type RefEntry } from "../shared/ui";
 

@@ -3,9 +3,8 @@
 // widget (requests over the comm) and by the JupyterLab sidebar (over HTTP, no preview there).
 // Requests: children, node_info, preview (``ref`` null = the kernel's checkout).
 import { el, replaceChildren, type Child } from "../shared/dom";
-import { plural } from "../shared/format";
-import type { Reply, RemoteError } from "../shared/rpc";
-import type { Source } from "../shared/source";
+import { plural, relativeTime } from "../shared/format";
+import type { RemoteError, Reply, Source } from "../shared/source";
 import { THEME_CSS, ensureStyle } from "../shared/theme";
 import { errorBox, refPicker, withCommitIdEntry, type RefEntry } from "../shared/ui";
 import { dimsText as dims, indexSliders, previewCanvas, previewSummary, type PreviewHeader } from "../shared/plot";
@@ -19,6 +18,14 @@ interface Entry {
   chunks: number[] | null;
   has_children: boolean;
   virtual_sources?: string[];
+}
+
+interface ArrayVersions {
+  path: string;
+  versions: {
+    commit_id: string; short_id: string; time: string | null; author_name: string | null; message: string;
+    created: boolean; deleted: boolean; chunks_changed: boolean; attributes_changed: boolean; metadata_changed: boolean;
+  }[];
 }
 
 interface Children { children: Entry[]; truncated: number }
@@ -72,6 +79,9 @@ export interface TreeHandle {
 const PANEL_CSS = `
 .aln-tree .aln-head { display: flex; flex-wrap: wrap; gap: 4px 12px; align-items: center; margin-bottom: 6px; }
 .aln-tree .aln-repo { font-weight: 600; }
+.aln-tree ul.aln-versions { margin: 2px 0 0; padding: 0; list-style: none; }
+.aln-tree ul.aln-versions li { margin: 2px 0; }
+.aln-tree button.aln-link { border: none; background: none; padding: 0; color: var(--aln-accent); text-decoration: underline; cursor: pointer; }
 .aln-tree ul.aln-sources { margin: 0; padding: 0; list-style: none; word-break: break-all; }
 .aln-tree .aln-body { display: flex; flex-wrap: wrap; gap: 10px; align-items: flex-start; }
 .aln-tree .aln-nodes { flex: 1 1 220px; min-width: 200px; max-height: 420px; overflow: auto; }
@@ -131,6 +141,9 @@ export function mountTree(host: HTMLElement, source: Source, options: TreeOption
   let index: Record<string, number> = {};
   let focusPath: string | null = null;
   let attrsOpen = false; // the attributes stay open across redraws and selections once opened
+  // The commits that changed the selected array (asked for when its section is opened).
+  let historyOpen = false;
+  let history: { path: string; ref: string; result: ArrayVersions | RemoteError | "loading" } | null = null;
 
   const isError = (x: unknown): x is RemoteError => !!x && typeof x === "object" && "message" in x && "type" in x && !("children" in x);
   const refArg = () => (ref === "" ? null : ref);
@@ -307,9 +320,48 @@ export function mountTree(host: HTMLElement, source: Source, options: TreeOption
     attrs.open = attrsOpen;
     attrs.addEventListener("toggle", () => { attrsOpen = attrs.open; });
     pane.append(el("div", { class: "aln-name" }, info.name || "/"), props(pairs), attrs);
+    if (info.kind === "array") pane.append(historySection(info.path));
     const p = previewPane();
     if (p) pane.append(p);
     return pane;
+  }
+
+  async function loadHistory(path: string) {
+    const at = ref;
+    history = { path, ref: at, result: "loading" };
+    draw();
+    const r = await ask<ArrayVersions>("array_history", { path });
+    if (!r || history?.path !== path || history.ref !== at) return;
+    history.result = r.ok && r.result ? r.result : (r.error ?? { type: "Error", message: "Failed." });
+    draw();
+  }
+
+  /** "Commits that changed it": each version of the array in the ancestry of the ref shown. */
+  function historySection(path: string): HTMLElement {
+    const mine = history && history.path === path && history.ref === ref ? history.result : null;
+    const count = mine && mine !== "loading" && !isError(mine) ? ` (${mine.versions.length})` : "";
+    const section = el("details", { "data-testid": "array-history" }, el("summary", null, `Commits that changed it${count}`));
+    section.open = historyOpen;
+    section.addEventListener("toggle", () => {
+      historyOpen = section.open;
+      if (section.open && !mine) void loadHistory(path);
+    });
+    if (historyOpen && !mine) queueMicrotask(() => void loadHistory(path));
+    if (mine === "loading") section.append(el("div", { class: "aln-busy" }, "Loading…"));
+    else if (mine && isError(mine)) section.append(errorBox(mine));
+    else if (mine) {
+      section.append(el("ul", { class: "aln-versions" }, ...mine.versions.map((v) => {
+        const what = v.created ? "created" : v.deleted ? "deleted" : [
+          v.chunks_changed ? "chunks" : "", v.attributes_changed ? "attributes" : "", v.metadata_changed ? "metadata" : "",
+        ].filter(Boolean).join(", ") || "changed";
+        // A click shows the tree at that commit (the array as it was then).
+        const id = el("button", { type: "button", class: "aln-link aln-mono", title: `Show the tree at ${v.commit_id}` }, v.short_id);
+        id.addEventListener("click", () => setRef(v.commit_id));
+        return el("li", { "data-commit": v.commit_id }, id, " ", v.message, " ",
+          el("span", { class: "aln-muted" }, `· ${what} · ${v.author_name ?? "unknown"} · ${relativeTime(v.time)}`));
+      })));
+    }
+    return section;
   }
 
   function header(): HTMLElement {

@@ -3,24 +3,9 @@
 // a request not yet started in the kernel is dropped there, one already running finishes
 // (the kernel is never left half-changed) and its late reply is ignored here.
 import type { AnyModel } from "@anywidget/types";
-import type { Source } from "./source";
+import type { Reply, Source } from "./source";
 
-export interface RemoteError {
-  type: string;
-  message: string;
-  paths?: string[];
-}
-
-export interface Reply<T = unknown> {
-  type: "reply";
-  id: string;
-  ok: boolean;
-  cancelled?: boolean;
-  result?: T;
-  error?: RemoteError;
-  /** Binary parts of the reply (e.g. a preview's values), as the comm delivered them. */
-  buffers?: (DataView | ArrayBuffer)[];
-}
+export type { RemoteError, Reply } from "./source";
 
 interface Pending {
   resolve: (reply: Reply) => void;

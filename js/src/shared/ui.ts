@@ -1,7 +1,7 @@
 // Small pieces of panel UI used by several components: error boxes and ref pickers.
 import { el, type Child } from "./dom";
 import { shortId } from "./format";
-import type { RemoteError } from "./rpc";
+import type { RemoteError } from "./source";
 
 /** A branch or tag as the panels' ``refs`` trait lists it. */
 export interface RefEntry { kind: "branch" | "tag"; name: string; commit_id: string | null }
