@@ -19,7 +19,7 @@ from arraylake_nb.errors import (
     UncommittedChangesWarning,
 )
 from arraylake_nb.views.graph import DEFAULT_PAGE
-from arraylake_nb.widgets._base import Panel, bundle, error_document
+from arraylake_nb.widgets._base import Panel, bundle, error_document, ref_entries
 from arraylake_nb.widgets.diff_panel import diff_actions
 
 #: Commits listed by the HTML fallback (no widget front end: nbviewer, GitHub).
@@ -88,8 +88,7 @@ class HistoryPanel(Panel):
         """Read the refs and the checkout again; True when they changed (``version`` then goes up)."""
         before = (self.checkout, self.refs, self.problem)
         try:
-            refs = [{"kind": "branch", "name": b.name, "commit_id": b.commit_id} for b in self._repo.branches]
-            refs += [{"kind": "tag", "name": t.name, "commit_id": t.commit_id} for t in self._repo.tags]
+            refs = ref_entries(self._repo)
             try:
                 info = self._repo.session.info
             except SessionError:  # no checkout yet
