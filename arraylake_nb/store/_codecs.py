@@ -17,6 +17,8 @@ from zarr.core.array_spec import ArraySpec
 from zarr.core.buffer import Buffer, NDBuffer
 from zarr.registry import register_codec
 
+from arraylake_nb.errors import VirtualDatasetError
+
 GRIB_CODEC = "numcodecs.grib"
 
 
@@ -54,7 +56,8 @@ class GribCodec(ArrayBytesCodec):
         return chunk_spec.prototype.nd_buffer.from_ndarray_like(out)
 
     async def _encode_single(self, chunk_array: NDBuffer, chunk_spec: ArraySpec) -> Buffer | None:
-        raise NotImplementedError(
+        # Ours, not zarr's NotImplementedError: the user gets the product's error with the way out.
+        raise VirtualDatasetError(
             "GRIB chunks are read only: write into the array and the new chunks need another codec; "
             "copy the data into a new array instead."
         )

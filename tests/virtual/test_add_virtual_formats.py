@@ -62,6 +62,11 @@ def test_add_virtual_grib_concatenates_messages_one_chunk_each(client, grib_file
         np.testing.assert_array_equal(got["latitude"].values, expected["latitude"].values)
     chunks = [v for k, v in repo._require_state().iter_items("forecast/t/") if isinstance(v, VirtualRef)]
     assert len(chunks) == 2 and sum(c.length for c in chunks) == grib_file.stat().st_size
+    # GRIB-packed chunks cannot be written: the refusal is ours, says what to do, and changes nothing.
+    before = repo.status().total
+    with pytest.raises(VirtualDatasetError, match="copy the data into a new array"):
+        repo.root_group["forecast/t"][0] = 0.0
+    assert repo.status().total == before
 
 
 def test_wrong_formats_are_refused_and_leave_the_repository_unchanged(tmp_path, client, netcdf4_file, grib_file):
