@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from arraylake_nb.errors import VirtualSourceChangedError, VirtualSourceMissingError
 
@@ -157,6 +158,31 @@ class ByteRangeReader(abc.ABC):
     def read(self, location: str, offset: int, length: int, fingerprint: str, what: What = "") -> bytes:
         """The bytes of one range (see :meth:`read_ranges`)."""
         return self.read_ranges(location, [(offset, length)], fingerprint, what)[0]
+
+
+class PerRequestRangeReader(ByteRangeReader):
+    """A reader whose every range is one request (HTTP, S3): ranges of one source go out at once
+    on the backend's thread pool ``_pool``; subclasses implement :meth:`_get` for one range."""
+
+    _pool: ThreadPoolExecutor
+
+    @abc.abstractmethod
+    def _get(self, location: str, offset: int, length: int, fingerprint: str, what: What) -> bytes:
+        """One range, checked against ``fingerprint`` (see :meth:`ByteRangeReader.read_ranges`)."""
+
+    def read_ranges(self, location: str, ranges: Sequence[tuple[int, int]], fingerprint: str,
+                    what: What = "") -> list[bytes]:
+        """See :meth:`ByteRangeReader.read_ranges`."""
+        if len(ranges) == 1:
+            return [self._get(location, *ranges[0], fingerprint, what)]
+        return list(self._pool.map(lambda r: self._get(location, r[0], r[1], fingerprint, what), ranges))
+
+
+def check_length(data: bytes, location: str, offset: int, length: int, what: What) -> bytes:
+    """``data`` if it is the whole range, else the "source changed" error (it got shorter)."""
+    if len(data) != length:
+        raise changed_error(location, what, f"bytes {offset}..{offset + length} lie past its end")
+    return data
 
 
 def _of(what: What) -> str:

@@ -13,10 +13,9 @@ from __future__ import annotations
 import http.client
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from arraylake_nb.storage._base import ByteRangeReader, What, changed_error, missing_error
+from arraylake_nb.storage._base import PerRequestRangeReader, What, changed_error, check_length, missing_error
 
 _TIMEOUT = 60.0
 _THREADS = 8
@@ -30,7 +29,7 @@ def _validator(headers: http.client.HTTPMessage) -> str | None:
     return f"last-modified={modified}" if modified else None
 
 
-class HttpRangeReader(ByteRangeReader):
+class HttpRangeReader(PerRequestRangeReader):
     """Reads byte ranges of files served over HTTP(S); see the module docstring."""
 
     schemes = ("http", "https")
@@ -79,13 +78,4 @@ class HttpRangeReader(ByteRangeReader):
             data = resp.read()
             if resp.status == 200:  # the server ignored the range: it sent the whole file
                 data = data[offset : offset + length]
-        if len(data) != length:
-            raise changed_error(location, what, f"bytes {offset}..{offset + length} lie past its end")
-        return data
-
-    def read_ranges(self, location: str, ranges: Sequence[tuple[int, int]], fingerprint: str,
-                    what: What = "") -> list[bytes]:
-        """See :meth:`ByteRangeReader.read_ranges`."""
-        if len(ranges) == 1:
-            return [self._get(location, *ranges[0], fingerprint, what)]
-        return list(self._pool.map(lambda r: self._get(location, r[0], r[1], fingerprint, what), ranges))
+        return check_length(data, location, offset, length, what)

@@ -14,12 +14,11 @@ The fingerprint is the object's ``ETag``; a ranged ``GET`` carries
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from arraylake_nb.storage._base import ByteRangeReader, What, changed_error, missing_error
+from arraylake_nb.storage._base import PerRequestRangeReader, What, changed_error, check_length, missing_error
 
 _THREADS = 8
 
@@ -30,7 +29,7 @@ def split_s3(location: str) -> tuple[str, str]:
     return parts.netloc, unquote(parts.path.lstrip("/"))
 
 
-class S3RangeReader(ByteRangeReader):
+class S3RangeReader(PerRequestRangeReader):
     """Reads byte ranges of S3 objects; see the module docstring.
 
     Parameters
@@ -97,13 +96,4 @@ class S3RangeReader(ByteRangeReader):
         if resp.get("ETag") != etag:
             raise changed_error(location, what, f"its ETag was {etag}, it is {resp.get('ETag')}")
         data = resp["Body"].read()
-        if len(data) != length:
-            raise changed_error(location, what, f"bytes {offset}..{offset + length} lie past its end")
-        return data
-
-    def read_ranges(self, location: str, ranges: Sequence[tuple[int, int]], fingerprint: str,
-                    what: What = "") -> list[bytes]:
-        """See :meth:`ByteRangeReader.read_ranges`."""
-        if len(ranges) == 1:
-            return [self._get(location, *ranges[0], fingerprint, what)]
-        return list(self._pool.map(lambda r: self._get(location, r[0], r[1], fingerprint, what), ranges))
+        return check_length(data, location, offset, length, what)
