@@ -6,7 +6,7 @@ import { el, replaceChildren, type Child } from "../shared/dom";
 import { plural, relativeTime } from "../shared/format";
 import type { RemoteError, Reply, Source } from "../shared/source";
 import { THEME_CSS, ensureStyle } from "../shared/theme";
-import { errorBox, refPicker, withCommitIdEntry, type RefEntry } from "../shared/ui";
+import { errorBox, refPicker, withCommitIdEntry, type CommitIdState, type RefEntry } from "../shared/ui";
 import { dimsText as dims, indexSliders, previewCanvas, previewSummary, type PreviewHeader } from "../shared/plot";
 
 interface Entry {
@@ -141,6 +141,7 @@ export function mountTree(host: HTMLElement, source: Source, options: TreeOption
   let index: Record<string, number> = {};
   let focusPath: string | null = null;
   let attrsOpen = false; // the attributes stay open across redraws and selections once opened
+  const commitId: CommitIdState = { typing: false, value: "", focused: false }; // the picker's id field, across redraws
   // The commits that changed the selected array (asked for when its section is opened).
   let historyOpen = false;
   let history: { path: string; ref: string; result: ArrayVersions | RemoteError | "loading" } | null = null;
@@ -369,7 +370,7 @@ export function mountTree(host: HTMLElement, source: Source, options: TreeOption
       options.checkout === false ? null : { value: "", label: "checkout (with uncommitted changes)" });
     // An unknown commit id shows the kernel's error in the tree.
     return el("div", { class: "aln-head" }, el("span", { class: "aln-repo" }, options.repoName),
-      el("label", null, "at ", withCommitIdEntry(picker, setRef)));
+      el("label", null, "at ", withCommitIdEntry(picker, setRef, commitId)));
   }
 
   function draw() {

@@ -51,12 +51,17 @@ export function refPicker(refs: RefEntry[], value: string, label: string, testid
 /** The picker value of the "commit id…" entry (never a valid ref name, so it cannot clash). */
 const COMMIT_ID = "\u0000commit-id";
 
+/** The "commit id…" field's state, kept by the caller across redraws. */
+export interface CommitIdState { typing: boolean; value: string; focused: boolean }
+
 /**
  * Add a "commit id…" entry to a ref picker: choosing it shows a text field beside the picker;
  * Enter calls ``onPick`` with the id typed (the kernel checks it), Escape goes back. Other choices
- * call ``onPick`` with the ref. Returns the picker and its field together.
+ * call ``onPick`` with the ref. Returns the picker and its field together. Pass the same
+ * ``state`` object on every redraw: an open field, what is typed in it and its focus survive.
  */
-export function withCommitIdEntry(picker: HTMLSelectElement, onPick: (value: string) => void): HTMLElement {
+export function withCommitIdEntry(picker: HTMLSelectElement, onPick: (value: string) => void,
+                                  state: CommitIdState = { typing: false, value: "", focused: false }): HTMLElement {
   const previous = picker.value;
   const entry = el("option", null, "commit id…");
   entry.value = COMMIT_ID;
@@ -68,19 +73,31 @@ export function withCommitIdEntry(picker: HTMLSelectElement, onPick: (value: str
     "data-testid": `${picker.dataset.testid ?? "ref"}-commit-id`,
   });
   input.size = 22;
-  input.hidden = true;
-  const back = () => { input.hidden = true; picker.value = previous; };
+  input.value = state.value;
+  input.hidden = !state.typing;
+  if (state.typing) {
+    picker.value = COMMIT_ID;
+    if (state.focused) queueMicrotask(() => input.focus());
+  }
+  const back = () => { state.typing = false; input.hidden = true; picker.value = previous; };
   picker.addEventListener("change", () => {
-    if (picker.value !== COMMIT_ID) { onPick(picker.value); return; }
+    if (picker.value !== COMMIT_ID) { state.typing = false; onPick(picker.value); return; }
+    state.typing = true;
     input.hidden = false;
     input.focus();
   });
+  input.addEventListener("input", () => { state.value = input.value; });
+  input.addEventListener("focus", () => { state.focused = true; });
+  input.addEventListener("blur", () => { state.focused = false; });
   input.addEventListener("keydown", (e) => {
     e.stopPropagation(); // typing must not trigger JupyterLab's command-mode shortcuts
     if (e.key === "Escape") back();
     if (e.key !== "Enter") return;
     const value = input.value.trim();
-    if (value) onPick(value);
+    if (!value) return;
+    state.typing = false;
+    state.value = "";
+    onPick(value);
   });
   return el("span", { class: "aln-ref-choice" }, picker, input);
 }
